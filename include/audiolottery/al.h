@@ -1,0 +1,14 @@
+/* audiolottery: train speech recognisers on CPU, find sparse lottery tickets, run them fast.
+ * One include for the whole public API. Each header opens with a usage example and says who
+ * owns what and what is thread-safe. Prefix al_ for functions and types, AL_ for macros. */
+#ifndef AUDIOLOTTERY_AL_H
+#define AUDIOLOTTERY_AL_H
+
+#include "audiolottery/core.h"
+#include "audiolottery/io.h"
+#include "audiolottery/audio.h"
+#include "audiolottery/data.h"
+
+#define AL_VERSION_STRING "0.1.0"
+
+#endif

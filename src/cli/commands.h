@@ -1,0 +1,10 @@
+/* The CLI's subcommands: one file each (cmd_<name>.c), each taking argc/argv after the
+ * subcommand name (argv[0] is the subcommand) and returning the process exit code. */
+#ifndef AL_CLI_COMMANDS_H
+#define AL_CLI_COMMANDS_H
+
+int al_cmd_features(int argc, char **argv); /* cmd_features.c */
+int al_cmd_synth(int argc, char **argv);    /* cmd_synth.c */
+int al_cmd_corpus(int argc, char **argv);   /* cmd_corpus.c */
+
+#endif

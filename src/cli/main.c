@@ -1,0 +1,48 @@
+/* audiolottery: the command-line program. Dispatches to one subcommand per file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "audiolottery/al.h"
+#include "cli/commands.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"synth", al_cmd_synth, "make a synthetic speech corpus (LibriSpeech layout) with espeak-ng, flite, festival"},
+    {"corpus", al_cmd_corpus, "read a corpus (any supported layout) and print its summary and skipped entries"},
+    {"features", al_cmd_features, "compute spectrogram or log-mel features of audio files into safetensors"},
+};
+enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "audiolottery %s: speech recognition lottery tickets on CPU\n\n"
+            "usage: audiolottery <command> [options]   (audiolottery <command> --help for its options)\n\n"
+            "commands:\n",
+            AL_VERSION_STRING);
+    for (int i = 0; i < N_COMMANDS; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("audiolottery %s\n", AL_VERSION_STRING);
+        return 0;
+    }
+    for (int i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "audiolottery: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
