@@ -1,0 +1,95 @@
+/* audiolottery DeepSpeech2 CNN-LSTM (deepspeech.pytorch's DeepSpeech, the seed paper's backbone).
+ *
+ * Usage:
+ *   al_ds2_config cfg;
+ *   al_ds2_preset("ds2-small", &cfg);
+ *   al_ds2 *m;
+ *   al_ds2_new(&cfg, max_batch, max_frames, &m);        // parameter table + all workspaces
+ *   al_ds2_init_weights(m, seed);                      // PyTorch's default initialisation
+ *   int T_out = al_ds2_forward(m, 1, x, lengths, N, T, logits, out_lengths);   // training mode
+ *   al_param_zero_grad(al_ds2_params(m));
+ *   al_ds2_backward(m, dlogits);                       // gradients into the parameter table
+ *   al_ds2_free(m);
+ *
+ * Architecture, with C conv channels, L layers of H hidden units, 161 input bins, 29 classes:
+ *   conv.seq_module.0  Conv2d(1 -> C, (41, 11), stride (2, 2), padding (20, 5)) + BatchNorm2d (.1)
+ *                      + Hardtanh(0, 20); conv.seq_module.3 Conv2d(C -> C, (21, 11), stride (2, 1),
+ *                      padding (10, 5)) + BatchNorm2d (.4) + Hardtanh; positions past each
+ *                      utterance's output length are zeroed after every one of these (MaskConv)
+ *   rnns.0.rnn         bidirectional LSTM(C * 41 -> H), directions summed
+ *   rnns.k             sequence-wise BatchNorm1d(H) (rnns.k.batch_norm.module) + LSTM(H -> H)
+ *   fc.0.module.0/1    sequence-wise BatchNorm1d(H) + Linear(H -> 29, no bias)
+ * Training-mode BatchNorm statistics include the zeroed padded positions, as in PyTorch.
+ * Output lengths follow the conv formula: out = (in - 1) / 2 + 1 for these kernels.
+ *
+ * Layout: x (N, 1, 161, T) zero-padded normalised spectrograms; logits (T_out, N, 29) time-major.
+ *
+ * Ownership: the model owns its parameter table and workspaces; a model belongs to one thread at
+ * a time (its calls parallelise internally with OpenMP).
+ */
+#ifndef AUDIOLOTTERY_DS2_H
+#define AUDIOLOTTERY_DS2_H
+
+#include "audiolottery/param.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AL_DS2_BINS 161
+#define AL_DS2_CLASSES 29
+
+typedef struct {
+    int conv_channels; /* C: 32 in deepspeech.pytorch */
+    int hidden_layers; /* L */
+    int hidden_size;   /* H */
+    int n_bins;        /* input frequency bins (161) */
+    int n_classes;     /* output labels, blank included (29) */
+} al_ds2_config;
+
+/* "ds2-paper" (C 32, 5 x 1024: 86,618,400 parameters), "ds2-small" (32, 3 x 256: 5,580,832),
+ * "ds2-tiny" (4, 2 x 16: for tests). */
+al_status al_ds2_preset(const char *name, al_ds2_config *cfg);
+/* "ds2-paper, ds2-small, ds2-tiny" */
+const char *al_ds2_preset_names(void);
+
+/* Infers the architecture from tensor names and shapes of a state dict (e.g. written by
+ * PyTorch): conv channels from conv.seq_module.0.weight, hidden size and layer count from the
+ * rnns.k.rnn tensors, classes from fc.0.module.1.weight. Errors name what is missing. */
+al_status al_ds2_config_infer(const al_st_file *f, const char *path, al_ds2_config *cfg);
+
+/* Frames after the two convolutions for an input of `frames` frames. */
+int al_ds2_output_length(int frames);
+
+typedef struct al_ds2 al_ds2;
+
+/* Builds the parameter table (PyTorch names, prunable: conv weights, every LSTM weight, the
+ * output linear; BatchNorm running statistics are buffers) and workspaces for batches of up to
+ * max_batch utterances of up to max_frames frames. Weights start at zero: call
+ * al_ds2_init_weights or load them. */
+al_status al_ds2_new(const al_ds2_config *cfg, int max_batch, int max_frames, al_ds2 **out);
+void al_ds2_free(al_ds2 *m);
+
+al_param_table *al_ds2_params(al_ds2 *m);
+const al_ds2_config *al_ds2_cfg(const al_ds2 *m);
+
+/* PyTorch's default initialisation: conv, linear and LSTM weights and biases uniform in
+ * +-1/sqrt(fan_in) (LSTM: +-1/sqrt(H)), BatchNorm weight 1, bias 0, running mean 0, var 1. */
+void al_ds2_init_weights(al_ds2 *m, uint64_t seed);
+
+/* Forward pass. train: 1 uses batch statistics and updates the BatchNorm running statistics
+ * (momentum 0.1) and keeps what backward needs; 0 uses running statistics (an utterance's
+ * logits then do not depend on the rest of the batch). x (N, 1, n_bins, T); lengths (N) in
+ * 1..T; writes logits (T_out, N, n_classes) and out_lengths (N). Returns T_out (> 0) or a
+ * negative al_status. */
+int al_ds2_forward(al_ds2 *m, int train, const float *x, const int *lengths, int N, int T, float *logits,
+                   int *out_lengths);
+
+/* Backward pass for the last training forward: dlogits (T_out, N, n_classes); ADDS the
+ * parameter gradients into the table's gradient block. */
+al_status al_ds2_backward(al_ds2 *m, const float *dlogits);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,42 @@
+/* Reading a text file line by line (whole file in memory; "\n" or "\r\n" endings). */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audiolottery/io.h"
+#include "data/data_internal.h"
+
+al_status al_lines_open(al_lines *l, const char *path) {
+    memset(l, 0, sizeof *l);
+    al_status st = al_read_file(path, &l->buf, NULL);
+    if (st != AL_OK) return st;
+    l->next = l->buf;
+    return AL_OK;
+}
+
+char *al_lines_next(al_lines *l) {
+    if (!l->next || !*l->next) return NULL;
+    char *s = l->next, *nl = strchr(s, '\n');
+    if (nl) {
+        *nl = '\0';
+        l->next = nl + 1;
+    } else {
+        l->next = NULL;
+    }
+    size_t n = strlen(s);
+    if (n && s[n - 1] == '\r') s[n - 1] = '\0';
+    l->line++;
+    return s;
+}
+
+void al_lines_close(al_lines *l) {
+    free(l->buf);
+    memset(l, 0, sizeof *l);
+}
+
+char *al_trim(char *s) {
+    while (isspace((unsigned char)*s)) s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
+    return s;
+}

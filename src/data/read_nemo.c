@@ -1,0 +1,82 @@
+/* NeMo JSON-lines manifests: {"audio_filepath": ..., "duration": s, "text": ..., "offset": s}
+ * per line; relative paths are relative to the manifest's directory. */
+#include <cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/data_internal.h"
+
+/* File name without directory and extension, plus "_<offset ms>" for a segment. */
+static char *id_for(const char *audio, double offset) {
+    const char *base = strrchr(audio, '/') ? strrchr(audio, '/') + 1 : audio;
+    size_t n = strcspn(base, ".");
+    char *id = malloc(n + 32);
+    if (!id) return NULL;
+    if (offset > 0) snprintf(id, n + 32, "%.*s_%lld", (int)n, base, (long long)(offset * 1000 + 0.5));
+    else snprintf(id, n + 32, "%.*s", (int)n, base);
+    return id;
+}
+
+/* Optional number field: absent -> *v unchanged and true; present but not a number -> false. */
+static bool opt_number(const cJSON *obj, const char *key, double *v) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!x || cJSON_IsNull(x)) return true;
+    if (!cJSON_IsNumber(x)) return false;
+    *v = x->valuedouble;
+    return true;
+}
+
+static al_status read_entry(al_corpus *c, const char *src, const char *dir, int line, const char *s) {
+    cJSON *j = cJSON_Parse(s);
+    al_status st = AL_OK;
+    if (!j || !cJSON_IsObject(j)) {
+        st = al_data_skip(c, src, line, AL_SKIP_BAD_LINE, AL_ERR_FORMAT, "not a JSON object: %.60s", s);
+        cJSON_Delete(j);
+        return st;
+    }
+    const cJSON *audio = cJSON_GetObjectItemCaseSensitive(j, "audio_filepath");
+    const cJSON *text = cJSON_GetObjectItemCaseSensitive(j, "text");
+    const cJSON *spk = cJSON_GetObjectItemCaseSensitive(j, "speaker");
+    double duration = -1, offset = 0;
+    if (!cJSON_IsString(audio) || !audio->valuestring[0])
+        st = al_data_skip(c, src, line, AL_SKIP_BAD_LINE, AL_ERR_FORMAT, "no \"audio_filepath\" string");
+    else if (!opt_number(j, "duration", &duration) || !opt_number(j, "offset", &offset))
+        st = al_data_skip(c, src, line, AL_SKIP_BAD_LINE, AL_ERR_FORMAT, "\"duration\"/\"offset\" is not a number");
+    else if (!cJSON_IsString(text))
+        st = al_data_skip(c, src, line, AL_SKIP_NO_TRANSCRIPT, AL_ERR_NOT_FOUND, "no \"text\" string");
+    else {
+        char *path = al_path_join(dir, audio->valuestring);
+        char *id = id_for(audio->valuestring, offset);
+        if (!path || !id) st = al_error(AL_ERR_NOMEM, "out of memory");
+        else {
+            al_utterance u = {.id = id, .audio_path = path, .offset = offset, .duration = duration,
+                              .text_raw = text->valuestring, .speaker = cJSON_IsString(spk) ? spk->valuestring : "",
+                              .source = src, .line = line};
+            st = al_data_add_utt(c, &u);
+        }
+        free(path);
+        free(id);
+    }
+    cJSON_Delete(j);
+    return st;
+}
+
+al_status al_read_nemo(al_corpus *c, const char *manifest, const al_corpus_opts *o) {
+    (void)o;
+    const char *src = al_data_source(c, manifest);
+    char *dir = al_path_dir(manifest);
+    if (!src || !dir) {
+        free(dir);
+        return al_error(AL_ERR_NOMEM, "out of memory");
+    }
+    al_lines l;
+    al_status st = al_lines_open(&l, manifest);
+    char *s;
+    while (st == AL_OK && (s = al_lines_next(&l))) {
+        s = al_trim(s);
+        if (*s) st = read_entry(c, src, dir, l.line, s);
+    }
+    al_lines_close(&l);
+    free(dir);
+    return st;
+}

@@ -1,0 +1,65 @@
+/* DeepSpeech2 presets, output lengths, and architecture inference from a state dict's names and
+ * shapes (so that checkpoints written by PyTorch load without metadata). */
+#include "audiolottery/ds2.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "nn/conv2d.h"
+
+static const struct {
+    const char *name;
+    al_ds2_config cfg;
+} presets[] = {
+    {"ds2-paper", {32, 5, 1024, AL_DS2_BINS, AL_DS2_CLASSES}},
+    {"ds2-small", {32, 3, 256, AL_DS2_BINS, AL_DS2_CLASSES}},
+    {"ds2-tiny", {4, 2, 16, AL_DS2_BINS, AL_DS2_CLASSES}},
+};
+
+al_status al_ds2_preset(const char *name, al_ds2_config *cfg) {
+    for (size_t i = 0; i < sizeof presets / sizeof *presets; i++)
+        if (!strcmp(name, presets[i].name)) {
+            *cfg = presets[i].cfg;
+            return AL_OK;
+        }
+    return al_error(AL_ERR_INVALID, "unknown model preset '%s' (%s)", name, al_ds2_preset_names());
+}
+
+const char *al_ds2_preset_names(void) { return "ds2-paper, ds2-small, ds2-tiny"; }
+
+/* Time axis: conv1 kernel 11, stride 2, padding 5; conv2 kernel 11, stride 1, padding 5. */
+int al_ds2_output_length(int frames) { return al_conv_out_len(al_conv_out_len(frames, 11, 2, 5), 11, 1, 5); }
+
+static const al_st_tensor *need(const al_st_file *f, const char *path, const char *name, int ndim, al_status *st) {
+    const al_st_tensor *t = al_st_find(f, name);
+    if (*st != AL_OK) return t;
+    if (!t)
+        *st = al_error(AL_ERR_FORMAT, "%s: not a DeepSpeech2 state dict: tensor '%s' is missing", path, name);
+    else if (t->ndim != ndim)
+        *st = al_error(AL_ERR_FORMAT, "%s: tensor '%s' has %d dimensions, expected %d", path, name, t->ndim, ndim);
+    return t;
+}
+
+al_status al_ds2_config_infer(const al_st_file *f, const char *path, al_ds2_config *cfg) {
+    al_status st = AL_OK;
+    const al_st_tensor *conv = need(f, path, "conv.seq_module.0.weight", 4, &st);
+    const al_st_tensor *w_hh = need(f, path, "rnns.0.rnn.weight_hh_l0", 2, &st);
+    const al_st_tensor *fc = need(f, path, "fc.0.module.1.weight", 2, &st);
+    if (st != AL_OK) return st;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->conv_channels = (int)conv->shape[0];
+    cfg->hidden_size = (int)w_hh->shape[1];
+    cfg->n_classes = (int)fc->shape[0];
+    cfg->n_bins = AL_DS2_BINS;
+    if (!al_st_find(f, "rnns.0.rnn.weight_hh_l0_reverse"))
+        return al_error(AL_ERR_UNSUPPORTED, "%s: unidirectional LSTMs are not supported yet", path);
+    char name[96];
+    for (;;) {
+        snprintf(name, sizeof name, "rnns.%d.rnn.weight_ih_l0", cfg->hidden_layers);
+        if (!al_st_find(f, name)) break;
+        cfg->hidden_layers++;
+    }
+    if (cfg->conv_channels < 1 || cfg->hidden_size < 1 || cfg->n_classes < 2 || w_hh->shape[0] != 4 * w_hh->shape[1])
+        return al_error(AL_ERR_FORMAT, "%s: inconsistent DeepSpeech2 tensor shapes", path);
+    return AL_OK;
+}
