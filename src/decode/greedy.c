@@ -1,0 +1,28 @@
+/* CTC greedy (best path) decoding. */
+#include "audiolottery/decode.h"
+
+#include <stdlib.h>
+
+al_status al_ctc_greedy(const float *scores, int T, size_t stride, int C, const al_alphabet *a, char **text) {
+    *text = NULL;
+    if (C != a->n) return al_error(AL_ERR_INVALID, "greedy: %d classes but the alphabet has %d labels", C, a->n);
+    char *out = malloc((size_t)T + 1);
+    if (!out) return al_error(AL_ERR_NOMEM, "greedy: out of memory");
+    int n = 0, prev = -1;
+    for (int t = 0; t < T; t++) {
+        const float *s = scores + (size_t)t * stride;
+        int best = 0;
+        for (int c = 1; c < C; c++)
+            if (s[c] > s[best]) best = c;
+        if (best != prev && best != a->blank) {
+            char ch = a->labels[best];
+            /* spaces: none leading, none doubled (a trailing one is removed below) */
+            if (ch != ' ' || (n > 0 && out[n - 1] != ' ')) out[n++] = ch;
+        }
+        prev = best;
+    }
+    if (n > 0 && out[n - 1] == ' ') n--;
+    out[n] = 0;
+    *text = out;
+    return AL_OK;
+}
