@@ -86,6 +86,8 @@ void al_rng_shuffle_size(al_rng *rng, size_t *a, size_t n);  /* Fisher-Yates */
 typedef struct al_progress al_progress;
 al_progress *al_progress_start(const char *label, uint64_t total, const char *unit);
 void al_progress_add(al_progress *p, uint64_t done); /* done: increment */
+/* A short note shown after the counts (e.g. "loss 41.2"); copied. */
+void al_progress_note(al_progress *p, const char *note);
 void al_progress_finish(al_progress *p);             /* prints the final line, frees p */
 
 /* Monotonic wall clock in seconds. */

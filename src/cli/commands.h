@@ -6,5 +6,8 @@
 int al_cmd_features(int argc, char **argv); /* cmd_features.c */
 int al_cmd_synth(int argc, char **argv);    /* cmd_synth.c */
 int al_cmd_corpus(int argc, char **argv);   /* cmd_corpus.c */
+int al_cmd_train(int argc, char **argv);    /* cmd_train.c */
+int al_cmd_eval(int argc, char **argv);     /* cmd_eval.c */
+int al_cmd_info(int argc, char **argv);     /* cmd_info.c */
 
 #endif

@@ -15,6 +15,9 @@ static const command commands[] = {
     {"synth", al_cmd_synth, "make a synthetic speech corpus (LibriSpeech layout) with espeak-ng, flite, festival"},
     {"corpus", al_cmd_corpus, "read a corpus (any supported layout) and print its summary and skipped entries"},
     {"features", al_cmd_features, "compute spectrogram or log-mel features of audio files into safetensors"},
+    {"train", al_cmd_train, "train a DeepSpeech2 CNN-LSTM with CTC (resumable run directory)"},
+    {"eval", al_cmd_eval, "greedy WER/CER of a checkpoint on a corpus"},
+    {"info", al_cmd_info, "parameter table of a model preset or a checkpoint (with sparsity)"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

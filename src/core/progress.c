@@ -12,6 +12,7 @@
 struct al_progress {
     char label[64];
     char unit[16];
+    char note[64];
     uint64_t total, done;
     double start, last_draw;
     int last_decile; /* for non-terminal output: the last 10% step printed */
@@ -46,12 +47,13 @@ static void draw(al_progress *p, int final) {
         int filled = (int)(frac * 30);
         for (int i = 0; i < 30; i++) bar[i] = i < filled ? '#' : '.';
         bar[30] = 0;
-        fprintf(stderr, "\r%s [%s] %5.1f%% %llu/%llu %s, %.1f %s/s, elapsed %s, ETA %s%s", p->label, bar,
+        fprintf(stderr, "\r%s [%s] %5.1f%% %llu/%llu %s, %.1f %s/s, elapsed %s, ETA %s%s%s\033[K%s", p->label, bar,
                 100 * frac, (unsigned long long)p->done, (unsigned long long)p->total, p->unit, rate, p->unit,
-                el, et, final ? "\n" : "");
+                el, et, p->note[0] ? ", " : "", p->note, final ? "\n" : "");
     } else {
-        fprintf(stderr, "%s: %5.1f%% %llu/%llu %s, %.1f %s/s, elapsed %s, ETA %s\n", p->label, 100 * frac,
-                (unsigned long long)p->done, (unsigned long long)p->total, p->unit, rate, p->unit, el, et);
+        fprintf(stderr, "%s: %5.1f%% %llu/%llu %s, %.1f %s/s, elapsed %s, ETA %s%s%s\n", p->label, 100 * frac,
+                (unsigned long long)p->done, (unsigned long long)p->total, p->unit, rate, p->unit, el, et,
+                p->note[0] ? ", " : "", p->note);
     }
     fflush(stderr);
     p->last_draw = now;
@@ -85,6 +87,12 @@ void al_progress_add(al_progress *p, uint64_t done) {
         }
         if (redraw) draw(p, 0);
     }
+}
+
+void al_progress_note(al_progress *p, const char *note) {
+    if (!p) return;
+#pragma omp critical(al_progress)
+    snprintf(p->note, sizeof p->note, "%s", note);
 }
 
 void al_progress_finish(al_progress *p) {

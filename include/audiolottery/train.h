@@ -1,0 +1,125 @@
+/* audiolottery training, evaluation and checkpoints for the DeepSpeech2 model.
+ *
+ * Usage:
+ *   al_train_opts o = al_train_defaults();      // the seed paper's recipe
+ *   o.train_path = "corpus/default/train"; o.dev_path = "corpus/default/dev"; o.out_dir = "runs/x";
+ *   if (al_train(&o) != AL_OK) fprintf(stderr, "%s\n", al_last_error());
+ *
+ * A run directory holds config.json, metrics.csv (one row per epoch), last.safetensors (written
+ * every checkpoint_every steps and at each epoch's end) and best.safetensors (lowest dev WER).
+ * Running the same command again resumes from last.safetensors and ends bit-identical to an
+ * uninterrupted run with the same seed and thread count: batch order, SpecAugment and noise draws
+ * come from per-(seed, epoch, batch, utterance) random streams, so no RNG state is carried.
+ *
+ * Checkpoints are safetensors: the model's tensors under deepspeech.pytorch names (BatchNorm
+ * num_batches_tracked included, so torch's load_state_dict(strict=True) accepts them), optimizer
+ * moments as "optimizer.exp_avg.<name>" / "optimizer.exp_avg_sq.<name>", and in __metadata__
+ * the model and training config (JSON), labels, epoch, step, learning rate and best dev WER.
+ */
+#ifndef AUDIOLOTTERY_TRAIN_H
+#define AUDIOLOTTERY_TRAIN_H
+
+#include "audiolottery/audio.h"
+#include "audiolottery/data.h"
+#include "audiolottery/ds2.h"
+#include "audiolottery/metrics.h"
+#include "audiolottery/optim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- batches ------------------------------------------------------------------------------ */
+/* Turns utterances into a padded model input: audio read and resampled, optionally augmented,
+ * DS2 spectrogram, optionally SpecAugment. Parallel over utterances (one featurizer per thread);
+ * utterance i of batch b in epoch e draws from the random stream (seed, e, b, i). */
+typedef struct {
+    const al_corpus *corpus;
+    const al_alphabet *alphabet;
+    const al_augmenter *augment;       /* NULL: none */
+    const al_specaugment_opts *specaug; /* NULL: none */
+    uint64_t seed;
+} al_batch_source;
+
+typedef struct {
+    int N, T;            /* utterances, frames of the longest */
+    float *x;            /* (N, 1, bins, T) zero-padded */
+    int *lengths;        /* (N) frames */
+    int *targets;        /* concatenated label indices (no blanks) */
+    int *target_lengths; /* (N) */
+    int max_batch, max_frames, max_labels; /* capacity */
+} al_batch;
+
+al_status al_batch_alloc(al_batch *b, int max_batch, int max_frames, int max_labels);
+void al_batch_free(al_batch *b);
+/* Fills b with utterances items[0..n) of the source's corpus. Errors name the utterance's file. */
+al_status al_batch_load(al_batch *b, const al_batch_source *src, const size_t *items, int n, int epoch, int batch_index);
+
+/* Frames of the DS2 spectrogram of `seconds` of 16 kHz audio. */
+int al_frames_for_seconds(double seconds);
+
+/* ---- checkpoints -------------------------------------------------------------------------- */
+typedef struct {
+    int epoch;            /* epochs completed */
+    int step_in_epoch;    /* batches of the current epoch already trained */
+    int64_t global_step;  /* optimizer steps (batches skipped for non-finite loss excluded) */
+    int64_t skipped;      /* batches skipped for a non-finite loss */
+    double lr;
+    double best_dev_wer;  /* 1e9 when no dev evaluation yet */
+    int best_epoch;
+    double loss_sum;      /* sum of the current epoch's batch losses so far */
+    int64_t loss_count;   /* batches in loss_sum */
+    char config_json[4096]; /* the resolved training config */
+} al_ckpt_state;
+
+/* Writes model tensors, (optionally) optimizer moments and the state, atomically. */
+al_status al_ckpt_save(const char *path, al_ds2 *m, const al_optim *opt, const al_ckpt_state *s);
+
+/* Opens a checkpoint (ours, or a PyTorch state_dict of a DeepSpeech2 in safetensors with the
+ * deepspeech.pytorch names and no metadata): builds the model from the metadata's config or,
+ * without it, from the tensor names and shapes, and loads the weights and BatchNorm buffers. */
+al_status al_ckpt_open_model(const char *path, int max_batch, int max_frames, al_ds2 **model);
+
+/* Resuming: loads weights, optimizer moments (and step) and the state into an existing model and
+ * optimizer built with the same config. Errors name the file and what does not match. */
+al_status al_ckpt_restore(const char *path, al_ds2 *m, al_optim *opt, al_ckpt_state *state);
+
+/* ---- evaluation --------------------------------------------------------------------------- */
+typedef struct {
+    al_error_counts words, chars;
+    double seconds; /* audio evaluated */
+} al_eval_result;
+
+/* Greedy decoding of every utterance in corpus (eval-mode BatchNorm), batches of batch_size
+ * sorted by duration. hyp_out: NULL, or receives corpus->n malloc'd strings (caller frees each
+ * and the array). The model must have capacity for batch_size x the corpus's longest utterance. */
+al_status al_evaluate(al_ds2 *m, const al_corpus *corpus, const al_alphabet *a, int batch_size, al_eval_result *r,
+                      char ***hyp_out);
+
+/* ---- training ----------------------------------------------------------------------------- */
+typedef struct {
+    const char *model;      /* preset, default "ds2-small" */
+    const char *train_path; /* any corpus layout al_corpus_load reads */
+    const char *dev_path;   /* for model selection (never test) */
+    const char *out_dir;
+    int epochs;             /* 16 */
+    int batch_size;         /* 32 */
+    al_optim_opts optim;    /* AdamW lr 3e-4, betas 0.9/0.999, eps 1e-8, wd 1e-5 */
+    double anneal;          /* lr divided by this after every epoch: 1.01 */
+    double clip;            /* global gradient-norm clipping: 400 */
+    uint64_t seed;          /* 1 */
+    double min_duration, max_duration; /* seconds; 0 = no limit. Default 0 / 20 */
+    int spec_augment;       /* 0: off (deepspeech.pytorch's default) */
+    int checkpoint_every;   /* steps between last.safetensors writes (and at epoch ends): 100 */
+    int64_t stop_after_steps; /* > 0: stop (as if killed) after this many steps of this call; tests */
+    int quiet;              /* no progress bar */
+} al_train_opts;
+
+al_train_opts al_train_defaults(void);
+
+al_status al_train(const al_train_opts *o);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,13 @@
+/* Option-value parsing shared by the subcommands: each prints "<cmd>: <option>: ..." on a bad
+ * value and returns non-zero, so that a command can `return 2` (bad usage). */
+#ifndef AL_CLI_ARGS_H
+#define AL_CLI_ARGS_H
+
+#include <stdint.h>
+
+/* A finite number in [lo, hi]. */
+int al_cli_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
+/* An integer in [lo, hi]. */
+int al_cli_int(const char *cmd, const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out);
+
+#endif

@@ -1,0 +1,99 @@
+/* audiolottery eval: greedy WER/CER of a checkpoint on a corpus. */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audiolottery/al.h"
+#include "audiolottery/train.h"
+#include "cli/cli_args.h"
+#include "cli/commands.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: audiolottery eval --checkpoint FILE --corpus CORPUS [options]\n\n"
+            "Greedy-decodes every utterance of CORPUS (any layout 'audiolottery corpus' reads) and prints the\n"
+            "Kaldi-style lines %%WER x.xx [ errors / words, i ins, d del, s sub ] and the same for characters\n"
+            "(CER without spaces). Accepts our checkpoints and PyTorch DeepSpeech2 state dicts in safetensors.\n\n"
+            "options (default):\n"
+            "  --checkpoint FILE   model (required)\n"
+            "  --corpus CORPUS     corpus to score (required)\n"
+            "  --batch-size N      16\n"
+            "  --max-duration S    skip longer utterances (0: none)\n"
+            "  --hyps FILE         also write 'utterance-id hypothesis' lines (Kaldi text format)\n"
+            "  --threads N         OpenMP threads (all cores: %d)\n"
+            "  -h, --help          this help\n",
+            al_threads());
+}
+
+static al_status write_hyps(const char *path, const al_corpus *c, char **hyps) {
+    al_atomic_file af;
+    al_status st = al_atomic_open(&af, path);
+    if (st != AL_OK) return st;
+    for (size_t i = 0; i < c->n; i++) fprintf(af.fp, "%s %s\n", c->utts[i].id, hyps[i]);
+    return al_atomic_commit(&af);
+}
+
+int al_cmd_eval(int argc, char **argv) {
+    static const struct option longopts[] = {{"checkpoint", 1, 0, 'c'}, {"corpus", 1, 0, 'k'},
+                                              {"batch-size", 1, 0, 'b'}, {"max-duration", 1, 0, 'x'},
+                                              {"hyps", 1, 0, 'H'}, {"threads", 1, 0, 'j'},
+                                              {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    const char *ckpt = NULL, *corpus_path = NULL, *hyps_path = NULL;
+    int64_t batch = 16, v;
+    double max_duration = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'c': ckpt = optarg; break;
+        case 'k': corpus_path = optarg; break;
+        case 'b': bad = al_cli_int("eval", "--batch-size", optarg, 1, 4096, &batch); break;
+        case 'x': bad = al_cli_double("eval", "--max-duration", optarg, 0, 1e6, &max_duration); break;
+        case 'H': hyps_path = optarg; break;
+        case 'j': bad = al_cli_int("eval", "--threads", optarg, 1, 1024, &v); al_set_threads((int)v); break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+        if (bad) return 2;
+    }
+    if (!ckpt || !corpus_path || optind < argc) {
+        fprintf(stderr, "eval: --checkpoint and --corpus are required (see --help)\n");
+        return 2;
+    }
+    al_corpus_opts co = al_corpus_defaults();
+    co.max_duration = max_duration;
+    al_corpus *corpus = NULL;
+    al_ds2 *m = NULL;
+    char **hyps = NULL;
+    al_eval_result r;
+    al_status st = al_corpus_load(corpus_path, &co, &corpus);
+    if (st == AL_OK && corpus->n == 0) st = al_error(AL_ERR_EMPTY, "%s: no usable utterances", corpus_path);
+    if (st == AL_OK) {
+        double longest = 0;
+        for (size_t i = 0; i < corpus->n; i++) longest = fmax(longest, corpus->utts[i].duration);
+        st = al_ckpt_open_model(ckpt, (int)batch, al_frames_for_seconds(longest) + 1, &m);
+    }
+    al_alphabet a = al_alphabet_default();
+    double t0 = al_time_now();
+    if (st == AL_OK) st = al_evaluate(m, corpus, &a, (int)batch, &r, &hyps);
+    if (st == AL_OK && hyps_path) st = write_hyps(hyps_path, corpus, hyps);
+    if (st == AL_OK) {
+        char line[160];
+        printf("%s: %zu utterances, %.2f h of audio (%zu skipped), %.1f s\n", corpus_path, corpus->n,
+               r.seconds / 3600, corpus->n_skips, al_time_now() - t0);
+        al_format_kaldi(&r.words, "WER", line, sizeof line);
+        printf("%s\n", line);
+        al_format_kaldi(&r.chars, "CER", line, sizeof line);
+        printf("%s\n", line);
+    } else {
+        fprintf(stderr, "eval: %s\n", al_last_error());
+    }
+    if (hyps)
+        for (size_t i = 0; i < corpus->n; i++) free(hyps[i]);
+    free(hyps);
+    al_ds2_free(m);
+    al_corpus_free(corpus);
+    return st == AL_OK ? 0 : 1;
+}

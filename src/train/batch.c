@@ -1,0 +1,123 @@
+/* Utterances -> padded model input: read audio, augment, DS2 spectrogram, SpecAugment, labels.
+ * Parallel over utterances with one featurizer per thread; each utterance draws from its own
+ * random stream so the result does not depend on scheduling. */
+#include "audiolottery/train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef AL_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+int al_frames_for_seconds(double seconds) {
+    /* 1 + samples / hop with 16 kHz audio and a 160-sample hop */
+    return 1 + (int)(llround(seconds * AL_SAMPLE_RATE) / 160);
+}
+
+al_status al_batch_alloc(al_batch *b, int max_batch, int max_frames, int max_labels) {
+    memset(b, 0, sizeof *b);
+    b->max_batch = max_batch;
+    b->max_frames = max_frames;
+    b->max_labels = max_labels;
+    b->x = al_malloc(sizeof(float) * (size_t)max_batch * AL_DS2_BINS * max_frames);
+    b->lengths = malloc(sizeof(int) * max_batch);
+    b->targets = malloc(sizeof(int) * (size_t)max_batch * max_labels);
+    b->target_lengths = malloc(sizeof(int) * max_batch);
+    if (!b->x || !b->lengths || !b->targets || !b->target_lengths) {
+        al_batch_free(b);
+        return al_error(AL_ERR_NOMEM, "batch: out of memory (%d x %d frames)", max_batch, max_frames);
+    }
+    return AL_OK;
+}
+
+void al_batch_free(al_batch *b) {
+    al_free(b->x);
+    free(b->lengths);
+    free(b->targets);
+    free(b->target_lengths);
+    memset(b, 0, sizeof *b);
+}
+
+/* One utterance's normalised spectrogram (bins, frames), al_malloc'd. */
+static al_status utterance_features(const al_batch_source *src, const al_utterance *u, al_featurizer *fz,
+                                    al_rng *rng, float **feat, int *frames) {
+    al_audio_read_opts ro = al_audio_read_defaults();
+    ro.offset = u->offset;
+    ro.duration = u->offset > 0 || u->duration > 0 ? u->duration : 0;
+    al_audio a;
+    al_status st = al_audio_read(u->audio_path, &ro, &a);
+    if (st == AL_OK && src->augment) st = al_augment_apply(src->augment, &a, rng);
+    int bins;
+    if (st == AL_OK) st = al_featurizer_compute(fz, a.samples, a.n, feat, &bins, frames);
+    al_audio_free(&a);
+    if (st == AL_OK && src->specaug) st = al_specaugment(*feat, bins, *frames, src->specaug, rng);
+    if (st != AL_OK) return al_error_prefix(st, "utterance %s: ", u->id);
+    return AL_OK;
+}
+
+al_status al_batch_load(al_batch *b, const al_batch_source *src, const size_t *items, int n, int epoch,
+                        int batch_index) {
+    if (n < 1 || n > b->max_batch) return al_error(AL_ERR_INVALID, "batch: %d utterances (capacity %d)", n, b->max_batch);
+    float **feats = calloc(n, sizeof *feats);
+    int *frames = calloc(n, sizeof *frames);
+    al_status *status = calloc(n, sizeof *status);
+    char (*messages)[512] = calloc(n, sizeof *messages);
+    if (!feats || !frames || !status || !messages) {
+        free(feats), free(frames), free(status), free(messages);
+        return al_error(AL_ERR_NOMEM, "batch: out of memory");
+    }
+    al_feature_opts fo = al_feature_defaults(AL_FEAT_SPECTROGRAM);
+#pragma omp parallel
+    {
+        al_featurizer *fz = NULL;
+        al_status fst = al_featurizer_new(&fo, &fz);
+#pragma omp for schedule(dynamic, 1)
+        for (int i = 0; i < n; i++) {
+            if (fst != AL_OK) {
+                status[i] = fst;
+                continue;
+            }
+            al_rng rng;
+            al_rng_seed_stream(&rng, src->seed, ((uint64_t)epoch << 40) ^ ((uint64_t)batch_index << 16) ^ (uint64_t)i);
+            status[i] = utterance_features(src, &src->corpus->utts[items[i]], fz, &rng, &feats[i], &frames[i]);
+            if (status[i] != AL_OK) snprintf(messages[i], sizeof messages[i], "%s", al_last_error());
+        }
+        al_featurizer_free(fz);
+    }
+    al_status st = AL_OK;
+    int T = 0;
+    for (int i = 0; i < n && st == AL_OK; i++) {
+        if (status[i] != AL_OK) st = al_error(status[i], "%s", messages[i]);
+        else if (frames[i] > b->max_frames)
+            st = al_error(AL_ERR_INVALID, "utterance %s: %d frames exceed the batch capacity %d",
+                          src->corpus->utts[items[i]].id, frames[i], b->max_frames);
+        else if (frames[i] > T) T = frames[i];
+    }
+    if (st == AL_OK) {
+        b->N = n;
+        b->T = T;
+        int offset = 0;
+        for (int i = 0; i < n && st == AL_OK; i++) {
+            float *dst = b->x + (size_t)i * AL_DS2_BINS * T;
+            for (int f = 0; f < AL_DS2_BINS; f++) {
+                memcpy(dst + (size_t)f * T, feats[i] + (size_t)f * frames[i], sizeof(float) * frames[i]);
+                memset(dst + (size_t)f * T + frames[i], 0, sizeof(float) * (T - frames[i]));
+            }
+            b->lengths[i] = frames[i];
+            const char *text = src->corpus->utts[items[i]].text;
+            int len = (int)strlen(text);
+            if (len > b->max_labels) {
+                st = al_error(AL_ERR_INVALID, "utterance %s: %d characters exceed the batch capacity %d",
+                              src->corpus->utts[items[i]].id, len, b->max_labels);
+                break;
+            }
+            for (int k = 0; k < len; k++) b->targets[offset + k] = src->alphabet->index[(unsigned char)text[k]];
+            b->target_lengths[i] = len;
+            offset += len;
+        }
+    }
+    for (int i = 0; i < n; i++) al_free(feats[i]);
+    free(feats), free(frames), free(status), free(messages);
+    return st;
+}

@@ -1,0 +1,329 @@
+/* The training loop: epochs of sorted-and-shuffled batches, CTC, clipping, optimizer steps, greedy
+ * dev evaluation per epoch, checkpoints that make a killed run resume bit-identically. */
+#include "audiolottery/io.h"
+#include "audiolottery/loss.h"
+#include "audiolottery/train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+al_train_opts al_train_defaults(void) {
+    al_train_opts o = {0};
+    o.model = "ds2-small";
+    o.epochs = 16;
+    o.batch_size = 32;
+    o.optim = al_optim_defaults(AL_OPTIM_ADAMW);
+    o.anneal = 1.01;
+    o.clip = 400;
+    o.seed = 1;
+    o.max_duration = 20;
+    o.checkpoint_every = 100;
+    return o;
+}
+
+/* Everything that changes the result; a run directory is tied to it. */
+static void config_json(const al_train_opts *o, char *buf, size_t n) {
+    snprintf(buf, n,
+             "{\"model\":\"%s\",\"train\":\"%s\",\"dev\":\"%s\",\"epochs\":%d,\"batch_size\":%d,"
+             "\"optimizer\":\"%s\",\"lr\":%.17g,\"beta1\":%.17g,\"beta2\":%.17g,\"eps\":%.17g,\"momentum\":%.17g,"
+             "\"nesterov\":%d,\"weight_decay\":%.17g,\"anneal\":%.17g,\"clip\":%.17g,\"seed\":%llu,"
+             "\"min_duration\":%.17g,\"max_duration\":%.17g,\"spec_augment\":%d,\"threads\":%d}",
+             o->model, o->train_path, o->dev_path ? o->dev_path : "", o->epochs, o->batch_size,
+             al_optim_type_name(o->optim.type), o->optim.lr, o->optim.beta1, o->optim.beta2, o->optim.eps,
+             o->optim.momentum, o->optim.nesterov, o->optim.weight_decay, o->anneal, o->clip,
+             (unsigned long long)o->seed, o->min_duration, o->max_duration, o->spec_augment, al_threads());
+}
+
+static int file_exists(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+/* config.json is written once; a later run in the same directory must have the same config. */
+static al_status claim_run_dir(const char *dir, const char *config) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    char *old = NULL;
+    if (al_read_file(path, &old, NULL) == AL_OK) {
+        int same = strcmp(old, config) == 0;
+        free(old);
+        if (!same)
+            return al_error(AL_ERR_INVALID,
+                            "%s: the run directory holds a run with another config (or thread count); use a new "
+                            "--out, or the same options to resume",
+                            path);
+        return AL_OK;
+    }
+    return al_write_file_atomic(path, config, strlen(config));
+}
+
+static al_status append_metrics(const char *dir, const char *row) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/metrics.csv", dir);
+    char *old = NULL;
+    size_t n = 0;
+    if (al_read_file(path, &old, &n) != AL_OK) {
+        old = strdup("epoch,train_loss,dev_wer,dev_cer,lr,epoch_seconds,skipped_batches\n");
+        n = old ? strlen(old) : 0;
+    }
+    size_t rl = strlen(row);
+    char *all = old ? malloc(n + rl + 1) : NULL;
+    if (!all) {
+        free(old);
+        return al_error(AL_ERR_NOMEM, "out of memory");
+    }
+    memcpy(all, old, n);
+    memcpy(all + n, row, rl + 1);
+    al_status st = al_write_file_atomic(path, all, n + rl);
+    free(old), free(all);
+    return st;
+}
+
+typedef struct {
+    const al_train_opts *o;
+    al_corpus *train, *dev;
+    al_alphabet alphabet;
+    al_batcher *batcher;
+    al_ds2 *model;
+    al_optim *opt;
+    al_ctc_workspace *ctc;
+    al_batch batch;
+    float *logits, *dlogits;
+    int *out_len;
+    double *losses;
+    al_specaugment_opts specaug;
+    al_ckpt_state state;
+    char last_path[4096], best_path[4096];
+} trainer;
+
+static void trainer_free(trainer *tr) {
+    al_corpus_free(tr->train);
+    al_corpus_free(tr->dev);
+    al_batcher_free(tr->batcher);
+    al_ds2_free(tr->model);
+    al_optim_free(tr->opt);
+    al_ctc_workspace_free(tr->ctc);
+    al_batch_free(&tr->batch);
+    free(tr->logits), free(tr->dlogits), free(tr->out_len), free(tr->losses);
+}
+
+static double max_duration(const al_corpus *c) {
+    double m = 0;
+    for (size_t i = 0; c && i < c->n; i++) m = c->utts[i].duration > m ? c->utts[i].duration : m;
+    return m;
+}
+
+static int max_text(const al_corpus *c) {
+    int m = 1;
+    for (size_t i = 0; i < c->n; i++) {
+        int l = (int)strlen(c->utts[i].text);
+        m = l > m ? l : m;
+    }
+    return m;
+}
+
+static al_status load_corpus(const char *path, const al_train_opts *o, const char *what, al_corpus **out) {
+    al_corpus_opts co = al_corpus_defaults();
+    co.min_duration = o->min_duration;
+    co.max_duration = o->max_duration;
+    al_status st = al_corpus_load(path, &co, out);
+    if (st != AL_OK) return al_error_prefix(st, "%s corpus: ", what);
+    if ((*out)->n == 0) return al_error(AL_ERR_EMPTY, "%s corpus %s: no usable utterances", what, path);
+    al_log(AL_LOG_INFO, "%s: %zu utterances, %.2f h (%zu skipped)", what, (*out)->n, al_corpus_seconds(*out) / 3600,
+           (*out)->n_skips);
+    return AL_OK;
+}
+
+static al_status trainer_setup(trainer *tr, const al_train_opts *o) {
+    memset(tr, 0, sizeof *tr);
+    tr->o = o;
+    tr->alphabet = al_alphabet_default();
+    snprintf(tr->last_path, sizeof tr->last_path, "%s/last.safetensors", o->out_dir);
+    snprintf(tr->best_path, sizeof tr->best_path, "%s/best.safetensors", o->out_dir);
+    al_status st = load_corpus(o->train_path, o, "train", &tr->train);
+    if (st == AL_OK && o->dev_path) st = load_corpus(o->dev_path, o, "dev", &tr->dev);
+    if (st != AL_OK) return st;
+
+    al_batch_opts bo = al_batch_defaults();
+    bo.batch_size = o->batch_size;
+    bo.seed = o->seed;
+    st = al_batcher_new(tr->train, &bo, &tr->batcher);
+    double longest = fmax(max_duration(tr->train), max_duration(tr->dev));
+    int max_frames = al_frames_for_seconds(longest) + 1;
+    int max_labels = max_text(tr->train);
+    if (tr->dev && max_text(tr->dev) > max_labels) max_labels = max_text(tr->dev);
+    al_ds2_config cfg;
+    if (st == AL_OK) st = al_ds2_preset(o->model, &cfg);
+    if (st == AL_OK) st = al_ds2_new(&cfg, o->batch_size, max_frames, &tr->model);
+    if (st != AL_OK) return st;
+    al_ds2_init_weights(tr->model, o->seed);
+    st = al_optim_new(al_ds2_params(tr->model), &o->optim, &tr->opt);
+    int T1 = al_ds2_output_length(max_frames);
+    if (st == AL_OK) st = al_ctc_workspace_new(T1, max_labels, o->batch_size, &tr->ctc);
+    if (st == AL_OK) st = al_batch_alloc(&tr->batch, o->batch_size, max_frames, max_labels);
+    size_t nl = (size_t)T1 * o->batch_size * cfg.n_classes;
+    tr->logits = malloc(sizeof(float) * nl);
+    tr->dlogits = malloc(sizeof(float) * nl);
+    tr->out_len = malloc(sizeof(int) * o->batch_size);
+    tr->losses = malloc(sizeof(double) * o->batch_size);
+    if (st == AL_OK && (!tr->logits || !tr->dlogits || !tr->out_len || !tr->losses))
+        st = al_error(AL_ERR_NOMEM, "out of memory");
+    tr->specaug = al_specaugment_defaults();
+    return st;
+}
+
+/* One batch: forward, CTC, backward, clip, step. Returns the batch loss (sum / N), or a
+ * non-finite value when the batch was skipped. */
+static al_status train_batch(trainer *tr, const size_t *items, int n, int epoch, int index, double *loss) {
+    const al_train_opts *o = tr->o;
+    al_batch_source src = {.corpus = tr->train, .alphabet = &tr->alphabet, .seed = o->seed,
+                           .specaug = o->spec_augment ? &tr->specaug : NULL};
+    al_batch *b = &tr->batch;
+    al_status st = al_batch_load(b, &src, items, n, epoch, index);
+    if (st != AL_OK) return st;
+    int T1 = al_ds2_forward(tr->model, 1, b->x, b->lengths, b->N, b->T, tr->logits, tr->out_len);
+    if (T1 < 0) return (al_status)T1;
+    const int C = al_ds2_cfg(tr->model)->n_classes;
+    st = al_ctc_loss(tr->ctc, tr->logits, T1, b->N, C, tr->out_len, b->targets, b->target_lengths,
+                     tr->alphabet.blank, tr->losses, tr->dlogits);
+    if (st != AL_OK) return st;
+    double sum = 0;
+    for (int i = 0; i < b->N; i++) sum += tr->losses[i];
+    *loss = sum / b->N;
+    if (!isfinite(*loss)) return AL_OK; /* skipped, as the seed does with an infinite loss */
+    size_t nl = (size_t)T1 * b->N * C;
+    for (size_t i = 0; i < nl; i++) tr->dlogits[i] /= (float)b->N;
+    al_param_table *t = al_ds2_params(tr->model);
+    al_param_zero_grad(t);
+    st = al_ds2_backward(tr->model, tr->dlogits);
+    if (st != AL_OK) return st;
+    double norm = al_clip_grad_norm(t, o->clip);
+    if (!isfinite(norm)) {
+        *loss = NAN;
+        return AL_OK;
+    }
+    al_optim_step(tr->opt, t, NULL);
+    return AL_OK;
+}
+
+static al_status save_last(trainer *tr) {
+    return al_ckpt_save(tr->last_path, tr->model, tr->opt, &tr->state);
+}
+
+static al_status end_of_epoch(trainer *tr, int epoch, double seconds) {
+    const al_train_opts *o = tr->o;
+    al_ckpt_state *s = &tr->state;
+    double train_loss = s->loss_count ? s->loss_sum / s->loss_count : NAN;
+    al_eval_result r = {0};
+    double wer = NAN, cer = NAN;
+    if (tr->dev) {
+        al_status st = al_evaluate(tr->model, tr->dev, &tr->alphabet, o->batch_size, &r, NULL);
+        if (st != AL_OK) return al_error_prefix(st, "dev evaluation: ");
+        wer = al_error_rate(&r.words);
+        cer = al_error_rate(&r.chars);
+    }
+    double lr = al_optim_lr(tr->opt);
+    char row[512];
+    snprintf(row, sizeof row, "%d,%.6f,%.4f,%.4f,%.9g,%.1f,%lld\n", epoch + 1, train_loss, wer, cer, lr, seconds,
+             (long long)s->skipped);
+    char wl[128] = "", cl[128] = "";
+    if (tr->dev) {
+        al_format_kaldi(&r.words, "WER", wl, sizeof wl);
+        al_format_kaldi(&r.chars, "CER", cl, sizeof cl);
+    }
+    al_log(AL_LOG_INFO, "epoch %d/%d: train loss %.3f, dev %s %s, lr %.3g, %.0f s", epoch + 1, o->epochs, train_loss,
+           wl, cl, lr, seconds);
+    al_optim_set_lr(tr->opt, lr / o->anneal);
+    s->lr = al_optim_lr(tr->opt);
+    s->epoch = epoch + 1;
+    s->step_in_epoch = 0;
+    s->loss_sum = 0;
+    s->loss_count = 0;
+    al_status st = AL_OK;
+    if (tr->dev && wer < s->best_dev_wer) {
+        s->best_dev_wer = wer;
+        s->best_epoch = epoch + 1;
+        st = al_ckpt_save(tr->best_path, tr->model, NULL, s);
+    }
+    if (st == AL_OK) st = save_last(tr);
+    if (st == AL_OK) st = append_metrics(o->out_dir, row);
+    return st;
+}
+
+al_status al_train(const al_train_opts *o) {
+    if (!o->train_path || !o->out_dir) return al_error(AL_ERR_INVALID, "train: --train and --out are required");
+    if (o->epochs < 1 || o->batch_size < 1 || o->anneal <= 0 || o->clip <= 0)
+        return al_error(AL_ERR_INVALID, "train: bad options (epochs %d, batch size %d, anneal %g, clip %g)", o->epochs,
+                        o->batch_size, o->anneal, o->clip);
+    al_status st = al_mkdir_p(o->out_dir);
+    char config[4096];
+    config_json(o, config, sizeof config);
+    if (st == AL_OK) st = claim_run_dir(o->out_dir, config);
+    if (st != AL_OK) return st;
+    trainer tr;
+    st = trainer_setup(&tr, o);
+    al_ckpt_state *s = &tr.state;
+    if (st == AL_OK) {
+        memset(s, 0, sizeof *s);
+        s->lr = o->optim.lr;
+        s->best_dev_wer = 1e9;
+        snprintf(s->config_json, sizeof s->config_json, "%s", config);
+        if (file_exists(tr.last_path)) {
+            st = al_ckpt_restore(tr.last_path, tr.model, tr.opt, s);
+            if (st == AL_OK)
+                al_log(AL_LOG_INFO, "resuming from %s: epoch %d, batch %d", tr.last_path, s->epoch + 1,
+                       s->step_in_epoch);
+        }
+    }
+    int64_t steps_this_call = 0;
+    for (int epoch = st == AL_OK ? s->epoch : o->epochs; epoch < o->epochs && st == AL_OK; epoch++) {
+        al_batches batches;
+        st = al_batcher_epoch(tr.batcher, epoch, &batches);
+        if (st != AL_OK) break;
+        char label[64];
+        snprintf(label, sizeof label, "epoch %d/%d", epoch + 1, o->epochs);
+        al_progress *p = o->quiet ? NULL : al_progress_start(label, batches.n_batches, "batches");
+        al_progress_add(p, s->step_in_epoch);
+        double start = al_time_now();
+        for (int j = s->step_in_epoch; j < (int)batches.n_batches && st == AL_OK; j++) {
+            size_t lo = batches.offsets[j], hi = batches.offsets[j + 1];
+            double loss;
+            st = train_batch(&tr, batches.items + lo, (int)(hi - lo), epoch, j, &loss);
+            if (st != AL_OK) break;
+            if (isfinite(loss)) {
+                s->loss_sum += loss;
+                s->loss_count++;
+                s->global_step++;
+            } else {
+                s->skipped++;
+                al_log(AL_LOG_WARN, "epoch %d batch %d: non-finite loss, batch skipped", epoch + 1, j + 1);
+            }
+            s->step_in_epoch = j + 1;
+            char note[64];
+            snprintf(note, sizeof note, "loss %.2f", s->loss_count ? s->loss_sum / s->loss_count : NAN);
+            al_progress_note(p, note);
+            al_progress_add(p, 1);
+            steps_this_call++;
+            int last_of_epoch = j + 1 == (int)batches.n_batches;
+            if (o->stop_after_steps > 0 && steps_this_call >= o->stop_after_steps && !last_of_epoch) {
+                st = save_last(&tr);
+                al_progress_finish(p);
+                p = NULL;
+                al_batches_free(&batches);
+                if (st == AL_OK) al_log(AL_LOG_INFO, "stopped after %lld steps as asked", (long long)steps_this_call);
+                trainer_free(&tr);
+                return st;
+            }
+            if (o->checkpoint_every > 0 && (j + 1) % o->checkpoint_every == 0 && !last_of_epoch) st = save_last(&tr);
+        }
+        al_progress_finish(p);
+        al_batches_free(&batches);
+        if (st == AL_OK) st = end_of_epoch(&tr, epoch, al_time_now() - start);
+    }
+    if (st == AL_OK && tr.dev)
+        al_log(AL_LOG_INFO, "best dev WER %.2f at epoch %d: %s", s->best_dev_wer, s->best_epoch, tr.best_path);
+    trainer_free(&tr);
+    return st;
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Training end to end on the tiny corpus: metrics and checkpoints are written, and a run stopped
+# in mid-epoch (asked to, or killed with SIGKILL at a random moment) and started again ends with
+# a last.safetensors byte-identical to an uninterrupted run's.
+set -euo pipefail
+: "${AL_CLI:?}" "${AL_TMP:?}" "${AL_TINY_CORPUS:?}"
+rm -rf "$AL_TMP"; mkdir -p "$AL_TMP"
+train() { # out_dir, extra args...
+  local out=$1; shift
+  "$AL_CLI" train --train "$AL_TINY_CORPUS/train" --dev "$AL_TINY_CORPUS/dev" --model ds2-tiny \
+    --epochs 2 --batch-size 4 --seed 3 --checkpoint-every 2 --spec-augment --quiet --out "$out" "$@"
+}
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+train "$AL_TMP/a" 2> "$AL_TMP/a.log" || { cat "$AL_TMP/a.log" >&2; fail "uninterrupted run"; }
+for f in config.json metrics.csv last.safetensors best.safetensors; do
+  [[ -s "$AL_TMP/a/$f" ]] || fail "missing $f"
+done
+[[ $(wc -l < "$AL_TMP/a/metrics.csv") -eq 3 ]] || fail "metrics.csv should have a header and 2 rows"
+grep -q 'dev %WER' "$AL_TMP/a.log" || fail "no dev WER line in the log"
+
+# Stopped as if killed after 5 batches, then resumed by the same command.
+train "$AL_TMP/b" --stop-after-steps 5 2> "$AL_TMP/b1.log" || fail "stopped run"
+grep -q 'stopped after 5 steps' "$AL_TMP/b1.log" || fail "the run did not stop"
+train "$AL_TMP/b" 2> "$AL_TMP/b2.log" || { cat "$AL_TMP/b2.log" >&2; fail "resumed run"; }
+grep -q 'resuming from' "$AL_TMP/b2.log" || fail "the second run did not resume"
+cmp "$AL_TMP/a/last.safetensors" "$AL_TMP/b/last.safetensors" || fail "resumed run differs from uninterrupted"
+cmp "$AL_TMP/a/metrics.csv" "$AL_TMP/b/metrics.csv" >/dev/null 2>&1 ||
+  diff <(cut -d, -f1-5 "$AL_TMP/a/metrics.csv") <(cut -d, -f1-5 "$AL_TMP/b/metrics.csv") || fail "metrics differ"
+
+# Killed with SIGKILL at a random moment after the first checkpoint.
+train "$AL_TMP/c" 2> "$AL_TMP/c1.log" &
+pid=$!
+for _ in $(seq 200); do [[ -e "$AL_TMP/c/last.safetensors" ]] && break; sleep 0.05; done
+sleep "0.$((RANDOM % 5))"
+kill -9 "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+train "$AL_TMP/c" 2> "$AL_TMP/c2.log" || { cat "$AL_TMP/c2.log" >&2; fail "run after kill"; }
+cmp "$AL_TMP/a/last.safetensors" "$AL_TMP/c/last.safetensors" || fail "run after SIGKILL differs"
+
+# Another config in the same directory is refused; bad options are clear errors.
+if train "$AL_TMP/a" --lr 0.1 2> "$AL_TMP/d.log"; then fail "config change accepted"; fi
+grep -q 'another config' "$AL_TMP/d.log" || fail "no clear message for a config change"
+if "$AL_CLI" train --train "$AL_TMP/nonexistent" --out "$AL_TMP/e" 2> "$AL_TMP/e.log"; then fail "missing corpus accepted"; fi
+grep -q nonexistent "$AL_TMP/e.log" || fail "missing corpus not named"
+if "$AL_CLI" train --train x --epochs zero 2> "$AL_TMP/f.log"; then fail "bad number accepted"; fi
+grep -q -- "--epochs: 'zero'" "$AL_TMP/f.log" || fail "bad number not named"
+
+# eval and info read the checkpoint.
+"$AL_CLI" eval --checkpoint "$AL_TMP/a/best.safetensors" --corpus "$AL_TINY_CORPUS/test-clean" > "$AL_TMP/eval.txt"
+grep -Eq '^%WER [0-9.]+ \[ [0-9]+ / [0-9]+, [0-9]+ ins, [0-9]+ del, [0-9]+ sub \]$' "$AL_TMP/eval.txt" || fail "eval WER line"
+"$AL_CLI" info "$AL_TMP/a/last.safetensors" | grep -q 'rnns.1.rnn.weight_hh_l0_reverse' || fail "info table"
+echo "train/resume: all checks passed"
