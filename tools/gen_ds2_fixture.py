@@ -28,7 +28,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 import ds2_reference as ref  # noqa: E402
-from st_write import write_safetensors  # noqa: E402
+from st_io import write_safetensors  # noqa: E402
 
 STEPS = 20
 LR = 1e-3

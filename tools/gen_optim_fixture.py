@@ -13,7 +13,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from st_write import write_safetensors  # noqa: E402
+from st_io import write_safetensors  # noqa: E402
 
 STEPS = 6
 SHAPES = [(5, 7), (13,), (3, 2, 4)]

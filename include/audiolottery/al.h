@@ -7,6 +7,7 @@
 #include "audiolottery/core.h"
 #include "audiolottery/io.h"
 #include "audiolottery/audio.h"
+#include "audiolottery/synth.h"
 #include "audiolottery/data.h"
 
 #define AL_VERSION_STRING "0.1.0"

@@ -1,4 +1,5 @@
-"""Minimal safetensors writer for fixture scripts (the safetensors package is not in Debian 12).
+"""Minimal safetensors reader and writer for the dev scripts in tools/ and bench/ (the safetensors
+package is not in Debian 12; with it, safetensors.torch.load_file/save_file do the same).
 
 Layout: u64 little-endian header size, JSON header, raw little-endian data; the header is padded
 with spaces to a multiple of 8 bytes."""
@@ -32,3 +33,21 @@ def write_safetensors(path, tensors, metadata=None):
         f.write(text)
         for blob in blobs:
             f.write(blob)
+
+
+def read_safetensors(path):
+    """Returns (dict name -> torch tensor, metadata dict)."""
+    import torch
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    meta = header.pop("__metadata__", {})
+    base = 8 + n
+    types = {"F32": np.float32, "F64": np.float64, "U8": np.uint8, "I32": np.int32, "I64": np.int64}
+    out = {}
+    for name, info in header.items():
+        b, e = info["data_offsets"]
+        arr = np.frombuffer(data[base + b:base + e], dtype=types[info["dtype"]]).reshape(info["shape"])
+        out[name] = torch.from_numpy(arr.copy())
+    return out, meta
