@@ -127,8 +127,9 @@ int al_featurizer_bins(const al_featurizer *f);                    /* n_fft/2 + 
 int64_t al_featurizer_frames(const al_featurizer *f, int64_t n);    /* 1 + n / hop_length */
 
 /* samples[0..n) -> *out (bins, frames) row-major, al_malloc'd, caller frees with al_free.
- * Errors: AL_ERR_INVALID when n <= n_fft/2 (too short for reflect padding) or a sample is not
- * finite; AL_ERR_EMPTY when normalising a constant (e.g. all-silent) input (std 0). */
+ * Errors: AL_ERR_INVALID when n <= n_fft/2 (too short for reflect padding), or a sample is not
+ * finite or exceeds 1e12 in magnitude; AL_ERR_EMPTY when normalising a constant (e.g. all-silent)
+ * input (std 0). */
 al_status al_featurizer_compute(al_featurizer *f, const float *samples, int64_t n, float **out, int *bins,
                                 int *frames);
 
