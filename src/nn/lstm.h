@@ -1,0 +1,87 @@
+/* LSTM layer with PyTorch nn.LSTM semantics on variable-length batches (internal).
+ *
+ * What deepspeech.pytorch's BatchRNN computes: pack_padded_sequence(x, lengths,
+ * enforce_sorted=False) -> nn.LSTM(In, H, bias=True, bidirectional) -> pad_packed_sequence,
+ * with the two directions' outputs summed (x.view(T, N, 2, H).sum(2)), not concatenated.
+ *
+ * Usage:
+ *   al_lstm_cache c;
+ *   st = al_lstm_cache_init(&c, In, H, 1, T_max, N_max);      // allocates everything once
+ *   al_lstm_dir w[2] = {{W_ih, W_hh, b_ih, b_hh}, {W_ih_rev, W_hh_rev, b_ih_rev, b_hh_rev}};
+ *   al_lstm_dir g[2] = {...the matching gradient pointers...};
+ *   st = al_lstm_forward(y, &c, x, lengths, w, T, N);         // y (T, N, H)
+ *   ...                                                       // caller zeroes dx (T, N, In)
+ *   st = al_lstm_backward(dx, g, &c, dy, x, w);               // += into dx and g
+ *   al_lstm_cache_free(&c);
+ *
+ * Layout: time-major, row-major. x (T, N, In), y and dy (T, N, H); lengths[N] in any order,
+ * each in 1..T. Per direction, as PyTorch: weight_ih (4H, In), weight_hh (4H, H), bias_ih (4H),
+ * bias_hh (4H), gate order i, f, g, o:
+ *   i, f, o = sigmoid(.), g = tanh(.), c' = f*c + i*g, h' = o*tanh(c'), h and c start at zero.
+ * The forward direction runs t = 0..len_b-1; the reverse direction starts at each utterance's
+ * own end, t = len_b-1 down to 0. Outputs at padded positions (t >= len_b) are exactly 0, and
+ * the values of x (which must be finite) and dy at padded positions do not matter.
+ *
+ * Cost: per direction one sgemm for the input projection of the whole sequence and one sgemm per
+ * time step (over rows 0..rows[t]-1 of the batch, so a batch sorted longest first skips padding
+ * as packed sequences do); backward uses one sgemm per step and one each for dW_ih, dW_hh and
+ * dx over the whole sequence. Threads: OpenBLAS (OpenMP) for the whole-sequence sgemms; with two
+ * directions and two or more threads the directions' recurrences run side by side on two
+ * threads (small per-step sgemms are slower split across threads), otherwise the element-wise
+ * gate loops are split across threads. Results are deterministic for a given thread count. No
+ * allocation after al_lstm_cache_init.
+ *
+ * Ownership: the cache owns its buffers; weights, gradients, x, y, dx, dy and lengths belong to
+ * the caller. A cache belongs to one thread at a time; backward uses (and consumes) what the last
+ * forward through the same cache left there, so x and the weights must not change in between,
+ * and a second backward needs a new forward.
+ */
+#ifndef AL_NN_LSTM_H
+#define AL_NN_LSTM_H
+
+#include "audiolottery/core.h"
+
+/* One direction's tensors (weights, or their gradients), e.g. al_param_data(table, idx). */
+typedef struct {
+    float *w_ih; /* (4H, In) */
+    float *w_hh; /* (4H, H) */
+    float *b_ih; /* (4H) */
+    float *b_hh; /* (4H) */
+} al_lstm_dir;
+
+/* One direction's part of the cache (see al_lstm_cache). */
+typedef struct {
+    float *gates;   /* (T, N, 4H): activated i, f, g, o; backward turns them into dL/d(pre-activations) */
+    float *c, *h;   /* (T+1, N, H): cell and hidden states, see lstm.c */
+    float *dh, *dc; /* (N, H): dL/dh, dL/dc flowing back in time */
+    float *bias;    /* (4H): b_ih + b_hh, then the bias gradient */
+} al_lstm_dir_cache;
+
+/* What backward needs from forward, plus scratch; sized once for (t_max, n_max). Read-only for
+ * callers. */
+typedef struct {
+    int in, hidden, dirs; /* In, H, 1 or 2 directions */
+    int t_max, n_max;     /* capacity */
+    int T, N;             /* sizes of the last forward; T is 0 before a forward and after backward */
+    int *lengths;         /* (n_max) of the last forward */
+    int *rows;            /* (t_max) 1 + index of the last utterance with length > t (0 if none):
+                             the per-step sgemms cover rows 0..rows[t]-1 only */
+    al_lstm_dir_cache dir[2];
+} al_lstm_cache;
+
+/* in, hidden, t_max, n_max >= 1; bidirectional 0 or 1. On failure the cache holds nothing. */
+al_status al_lstm_cache_init(al_lstm_cache *c, int in, int hidden, int bidirectional, int t_max, int n_max);
+void al_lstm_cache_free(al_lstm_cache *c);
+
+/* y (T, N, H) = LSTM(x (T, N, In)), summed over directions; w[0] forward, w[1] reverse (when
+ * bidirectional). Needs 1 <= T <= t_max, 1 <= N <= n_max, 1 <= lengths[b] <= T. */
+al_status al_lstm_forward(float *y, al_lstm_cache *c, const float *x, const int *lengths, const al_lstm_dir *w,
+                          int T, int N);
+
+/* Given dy = dL/dy (T, N, H) for the last forward through c (same x and w), ADDS dL/dx into
+ * dx (T, N, In) and dL/dW_ih, dL/dW_hh, dL/db_ih, dL/db_hh into g[d] for each direction.
+ * Consumes the cache: AL_ERR_INVALID unless a forward came since the last backward. */
+al_status al_lstm_backward(float *dx, const al_lstm_dir *g, al_lstm_cache *c, const float *dy, const float *x,
+                           const al_lstm_dir *w);
+
+#endif
