@@ -48,6 +48,13 @@ typedef struct {
     int *targets;        /* concatenated label indices (no blanks) */
     int *target_lengths; /* (N) */
     int max_batch, max_frames, max_labels; /* capacity */
+    /* scratch, sized once: one featurizer per thread, per-utterance results */
+    struct al_featurizer **featurizers;
+    int n_featurizers;
+    float **feats;
+    int *frames;
+    al_status *status;
+    char (*messages)[512];
 } al_batch;
 
 al_status al_batch_alloc(al_batch *b, int max_batch, int max_frames, int max_labels);

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "audiolottery/al.h"
+#include "cli/cli_args.h"
 #include "cli/commands.h"
+#include "cli/corpus_plan.h"
 
 #define FIRST_SKIPS 5
 
@@ -26,6 +28,12 @@ static void usage(FILE *out) {
             "  --oov drop|skip     characters outside the alphabet: drop them or skip the utterance\n"
             "                      (default: drop)\n"
             "  --list-skipped      list every skipped entry (default: the first %d)\n"
+            "  --plan FILE         also write the utterances and the batch order of --epochs epochs as\n"
+            "                      JSON (the batches 'audiolottery train' uses with the same --batch-size\n"
+            "                      and --seed), for reference implementations\n"
+            "  --epochs N          epochs in the plan (default: 1)\n"
+            "  --batch-size N      batch size of the plan (default: 32)\n"
+            "  --seed N            seed of the plan (default: 1)\n"
             "  -h, --help          this help\n",
             FIRST_SKIPS);
 }
@@ -75,7 +83,11 @@ int al_cmd_corpus(int argc, char **argv) {
         {"type", required_argument, NULL, 't'},         {"split", required_argument, NULL, 's'},
         {"min-duration", required_argument, NULL, 'm'}, {"max-duration", required_argument, NULL, 'M'},
         {"oov", required_argument, NULL, 'o'},          {"list-skipped", no_argument, NULL, 'l'},
+        {"plan", required_argument, NULL, 'p'},         {"epochs", required_argument, NULL, 'e'},
+        {"batch-size", required_argument, NULL, 'b'},   {"seed", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
+    const char *plan = NULL;
+    int64_t plan_epochs = 1, plan_batch = 32, plan_seed = 1;
     al_corpus_opts o = al_corpus_defaults();
     int list_all = 0, ch;
     optind = 1;
@@ -103,6 +115,16 @@ int al_cmd_corpus(int argc, char **argv) {
             }
             break;
         case 'l': list_all = 1; break;
+        case 'p': plan = optarg; break;
+        case 'e':
+            if (al_cli_int("corpus", "--epochs", optarg, 1, 100000, &plan_epochs)) return 2;
+            break;
+        case 'b':
+            if (al_cli_int("corpus", "--batch-size", optarg, 1, 100000, &plan_batch)) return 2;
+            break;
+        case 'S':
+            if (al_cli_int("corpus", "--seed", optarg, 0, INT64_MAX, &plan_seed)) return 2;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -121,6 +143,10 @@ int al_cmd_corpus(int argc, char **argv) {
     print_summary(c, list_all);
     printf("load time:   %.3f s\n", al_time_now() - t0);
     int rc = c->n > 0 ? 0 : 1;
+    if (rc == 0 && plan && al_write_batch_plan(plan, c, (int)plan_epochs, (int)plan_batch, (uint64_t)plan_seed) != AL_OK) {
+        fprintf(stderr, "corpus: %s\n", al_last_error());
+        rc = 1;
+    }
     if (!c->n) fprintf(stderr, "corpus: no utterances loaded from %s\n", argv[optind]);
     al_corpus_free(c);
     return rc;

@@ -30,6 +30,7 @@ typedef struct {
 struct al_ctc_workspace {
     int T_max, L_max, B, n_slots;
     ctc_slot *slots;
+    int *offset; /* (B + 1) start of each utterance's target */
 };
 
 static void free_slot(ctc_slot *s) {
@@ -44,6 +45,7 @@ void al_ctc_workspace_free(al_ctc_workspace *ws) {
     if (!ws) return;
     for (int i = 0; i < ws->n_slots; i++) free_slot(&ws->slots[i]);
     free(ws->slots);
+    free(ws->offset);
     free(ws);
 }
 
@@ -58,7 +60,10 @@ al_status al_ctc_workspace_new(int T_max, int L_max, int B, al_ctc_workspace **o
     ws->B = B;
     ws->n_slots = al_threads();
     ws->slots = calloc(ws->n_slots, sizeof *ws->slots);
-    if (!ws->slots) {
+    ws->offset = malloc(sizeof(int) * (B + 1));
+    if (!ws->slots || !ws->offset) {
+        free(ws->slots);
+        free(ws->offset);
         free(ws);
         return al_error(AL_ERR_NOMEM, "ctc: out of memory");
     }
@@ -159,20 +164,17 @@ al_status al_ctc_loss(al_ctc_workspace *ws, const float *logits, int T_max, int 
     if (T_max > ws->T_max || B > ws->B || C < 2 || blank < 0 || blank >= C)
         return al_error(AL_ERR_INVALID, "ctc: sizes (T_max %d, B %d, C %d, blank %d) exceed the workspace (%d, %d)",
                         T_max, B, C, blank, ws->T_max, ws->B);
-    int *offset = malloc(sizeof(int) * (B + 1));
-    if (!offset) return al_error(AL_ERR_NOMEM, "ctc: out of memory");
+    int *offset = ws->offset;
     offset[0] = 0;
     for (int b = 0; b < B; b++) {
         int L = target_lengths[b], T = input_lengths[b];
         if (L < 0 || L > ws->L_max || T < 1 || T > T_max) {
-            free(offset);
             return al_error(AL_ERR_INVALID, "ctc: utterance %d has input length %d (max %d), target length %d (max %d)",
                             b, T, T_max, L, ws->L_max);
         }
         for (int i = 0; i < L; i++) {
             int l = targets[offset[b] + i];
             if (l < 0 || l >= C || l == blank) {
-                free(offset);
                 return al_error(AL_ERR_INVALID, "ctc: utterance %d has label %d (classes %d, blank %d)", b, l, C, blank);
             }
         }
@@ -193,7 +195,6 @@ al_status al_ctc_loss(al_ctc_workspace *ws, const float *logits, int T_max, int 
             s->occ_cap = s->occ ? (size_t)C : 0;
         }
         if (!s->lp || !s->occ) {
-            free(offset);
             return al_error(AL_ERR_NOMEM, "ctc: out of memory");
         }
     }
@@ -206,6 +207,5 @@ al_status al_ctc_loss(al_ctc_workspace *ws, const float *logits, int T_max, int 
         losses[b] = ctc_one(&ws->slots[slot], logits + (size_t)b * C, B, C, input_lengths[b], T_max,
                             targets + offset[b], target_lengths[b], blank, grad ? grad + (size_t)b * C : NULL);
     }
-    free(offset);
     return AL_OK;
 }

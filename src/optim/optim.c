@@ -8,6 +8,7 @@
 #include <string.h>
 
 #define NORM_CHUNK 4096
+#define MAX_CHUNKS 256
 
 al_optim_opts al_optim_defaults(al_optim_type type) {
     al_optim_opts o = {.type = type};
@@ -125,24 +126,25 @@ void al_apply_mask(const al_param_table *t, float *block, const uint8_t *mask) {
 }
 
 double al_clip_grad_norm(al_param_table *t, double max_norm) {
-    /* Sum of squares per fixed chunk, then chunks summed in order: thread-count independent. */
+    /* Sum of squares per chunk (at most MAX_CHUNKS per entry, each at least NORM_CHUNK long), then
+     * the chunks summed in order: independent of the thread count, and no allocation. */
     double total = 0;
     for (int k = 0; k < t->n; k++) {
         const al_param *e = &t->params[k];
         if (!(e->flags & AL_PARAM_TRAINABLE)) continue;
         const float *g = t->grad + e->offset;
-        size_t chunks = (e->numel + NORM_CHUNK - 1) / NORM_CHUNK;
-        double *part = malloc(sizeof(double) * chunks);
-        if (!part) return NAN; /* cannot happen at these sizes; reported as a non-finite norm */
+        size_t len = (e->numel + MAX_CHUNKS - 1) / MAX_CHUNKS;
+        if (len < NORM_CHUNK) len = NORM_CHUNK;
+        size_t chunks = (e->numel + len - 1) / len;
+        double part[MAX_CHUNKS];
 #pragma omp parallel for schedule(static) if (chunks > 16)
         for (size_t c = 0; c < chunks; c++) {
-            size_t lo = c * NORM_CHUNK, hi = lo + NORM_CHUNK < e->numel ? lo + NORM_CHUNK : e->numel;
+            size_t lo = c * len, hi = lo + len < e->numel ? lo + len : e->numel;
             double s = 0;
             for (size_t i = lo; i < hi; i++) s += (double)g[i] * g[i];
             part[c] = s;
         }
         for (size_t c = 0; c < chunks; c++) total += part[c];
-        free(part);
     }
     double norm = sqrt(total);
     double coef = max_norm / (norm + 1e-6);

@@ -24,7 +24,20 @@ al_status al_batch_alloc(al_batch *b, int max_batch, int max_frames, int max_lab
     b->lengths = malloc(sizeof(int) * max_batch);
     b->targets = malloc(sizeof(int) * (size_t)max_batch * max_labels);
     b->target_lengths = malloc(sizeof(int) * max_batch);
-    if (!b->x || !b->lengths || !b->targets || !b->target_lengths) {
+    b->feats = calloc(max_batch, sizeof *b->feats);
+    b->frames = calloc(max_batch, sizeof *b->frames);
+    b->status = calloc(max_batch, sizeof *b->status);
+    b->messages = calloc(max_batch, sizeof *b->messages);
+    b->n_featurizers = al_threads();
+    b->featurizers = calloc(b->n_featurizers, sizeof *b->featurizers);
+    al_feature_opts fo = al_feature_defaults(AL_FEAT_SPECTROGRAM);
+    for (int i = 0; b->featurizers && i < b->n_featurizers; i++)
+        if (al_featurizer_new(&fo, &b->featurizers[i]) != AL_OK) {
+            al_batch_free(b);
+            return al_error_prefix(AL_ERR_INVALID, "batch: ");
+        }
+    if (!b->x || !b->lengths || !b->targets || !b->target_lengths || !b->feats || !b->frames || !b->status ||
+        !b->messages || !b->featurizers) {
         al_batch_free(b);
         return al_error(AL_ERR_NOMEM, "batch: out of memory (%d x %d frames)", max_batch, max_frames);
     }
@@ -36,6 +49,12 @@ void al_batch_free(al_batch *b) {
     free(b->lengths);
     free(b->targets);
     free(b->target_lengths);
+    for (int i = 0; b->featurizers && i < b->n_featurizers; i++) al_featurizer_free(b->featurizers[i]);
+    free(b->featurizers);
+    free(b->feats);
+    free(b->frames);
+    free(b->status);
+    free(b->messages);
     memset(b, 0, sizeof *b);
 }
 
@@ -59,31 +78,22 @@ static al_status utterance_features(const al_batch_source *src, const al_utteran
 al_status al_batch_load(al_batch *b, const al_batch_source *src, const size_t *items, int n, int epoch,
                         int batch_index) {
     if (n < 1 || n > b->max_batch) return al_error(AL_ERR_INVALID, "batch: %d utterances (capacity %d)", n, b->max_batch);
-    float **feats = calloc(n, sizeof *feats);
-    int *frames = calloc(n, sizeof *frames);
-    al_status *status = calloc(n, sizeof *status);
-    char (*messages)[512] = calloc(n, sizeof *messages);
-    if (!feats || !frames || !status || !messages) {
-        free(feats), free(frames), free(status), free(messages);
-        return al_error(AL_ERR_NOMEM, "batch: out of memory");
-    }
-    al_feature_opts fo = al_feature_defaults(AL_FEAT_SPECTROGRAM);
-#pragma omp parallel
-    {
-        al_featurizer *fz = NULL;
-        al_status fst = al_featurizer_new(&fo, &fz);
-#pragma omp for schedule(dynamic, 1)
-        for (int i = 0; i < n; i++) {
-            if (fst != AL_OK) {
-                status[i] = fst;
-                continue;
-            }
-            al_rng rng;
-            al_rng_seed_stream(&rng, src->seed, ((uint64_t)epoch << 40) ^ ((uint64_t)batch_index << 16) ^ (uint64_t)i);
-            status[i] = utterance_features(src, &src->corpus->utts[items[i]], fz, &rng, &feats[i], &frames[i]);
-            if (status[i] != AL_OK) snprintf(messages[i], sizeof messages[i], "%s", al_last_error());
-        }
-        al_featurizer_free(fz);
+    float **feats = b->feats;
+    int *frames = b->frames;
+    al_status *status = b->status;
+    char (*messages)[512] = b->messages;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(b->n_featurizers)
+    for (int i = 0; i < n; i++) {
+        int thread = 0;
+#ifdef AL_HAVE_OPENMP
+        thread = omp_get_thread_num();
+#endif
+        al_rng rng;
+        al_rng_seed_stream(&rng, src->seed, ((uint64_t)epoch << 40) ^ ((uint64_t)batch_index << 16) ^ (uint64_t)i);
+        feats[i] = NULL;
+        status[i] = utterance_features(src, &src->corpus->utts[items[i]], b->featurizers[thread], &rng, &feats[i],
+                                       &frames[i]);
+        if (status[i] != AL_OK) snprintf(messages[i], sizeof messages[i], "%s", al_last_error());
     }
     al_status st = AL_OK;
     int T = 0;
@@ -117,7 +127,9 @@ al_status al_batch_load(al_batch *b, const al_batch_source *src, const size_t *i
             offset += len;
         }
     }
-    for (int i = 0; i < n; i++) al_free(feats[i]);
-    free(feats), free(frames), free(status), free(messages);
+    for (int i = 0; i < n; i++) {
+        al_free(feats[i]);
+        feats[i] = NULL;
+    }
     return st;
 }
