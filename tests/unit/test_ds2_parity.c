@@ -103,6 +103,7 @@ static void test_ds2_tiny_matches_pytorch(void) {
     for (int b = 0; b < s.N; b++) CHECK_NEAR(losses[b], want_losses[b], 1e-4 * fabs(want_losses[b]));
 
     double worst_grad = 0;
+    const char *worst_name = "";
     for (int i = 0; i < t->n; i++) {
         const al_param *p = &t->params[i];
         char name[160];
@@ -111,9 +112,9 @@ static void test_ds2_tiny_matches_pytorch(void) {
         if (!want) continue;
         const float *got = p->flags & AL_PARAM_BUFFER ? al_param_data(t, i) : al_param_grad(t, i);
         double r = compare(name, got, want->data, p->numel, 1e-4, 1e-5);
-        if (!(p->flags & AL_PARAM_BUFFER)) worst_grad = fmax(worst_grad, r);
+        if (!(p->flags & AL_PARAM_BUFFER) && r > worst_grad) worst_grad = r, worst_name = p->name;
     }
-    fprintf(stderr, "gradients: worst error %.3f of tolerance\n", worst_grad);
+    fprintf(stderr, "gradients: worst error %.3f of tolerance (%s)\n", worst_grad, worst_name);
     al_ctc_workspace_free(ws);
     free(logits);
     free(dlogits);
