@@ -10,8 +10,8 @@ packages=(
   build-essential cmake pkg-config
   # one thread pool: the OpenMP build of OpenBLAS (the pthread build fighting OpenMP is 3x slower)
   libopenblas-openmp-dev
-  # audio I/O (WAV, FLAC, OGG, MP3, NIST SPHERE), resampling, FFT, JSON, zlib
-  libsndfile1-dev libsamplerate0-dev libkissfft-dev libcjson-dev zlib1g-dev
+  # audio I/O (WAV, FLAC, OGG, MP3, NIST SPHERE), resampling, JSON, zlib
+  libsndfile1-dev libsamplerate0-dev libcjson-dev zlib1g-dev
   # the default synthetic corpus: TTS engines and voices, sentence sources, noise recordings
   espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
   fortunes fortunes-min ufoai-sound asterisk-moh-opsound-wav unzip

@@ -5,8 +5,9 @@
  *   o.train_path = "corpus/default/train"; o.dev_path = "corpus/default/dev"; o.out_dir = "runs/x";
  *   if (al_train(&o) != AL_OK) fprintf(stderr, "%s\n", al_last_error());
  *
- * A run directory holds config.json, metrics.csv (one row per epoch), last.safetensors (written
- * every checkpoint_every steps and at each epoch's end) and best.safetensors (lowest dev WER).
+ * A run directory holds config.json, start.safetensors (the starting weights, mask applied),
+ * metrics.csv (one row per epoch), last.safetensors (written every checkpoint_every steps and at
+ * each epoch's end) and best.safetensors (lowest dev WER).
  * Running the same command again resumes from last.safetensors and ends bit-identical to an
  * uninterrupted run with the same seed and thread count: batch order, SpecAugment and noise draws
  * come from per-(seed, epoch, batch, utterance) random streams, so no RNG state is carried.
@@ -120,11 +121,41 @@ typedef struct {
     int checkpoint_every;   /* steps between last.safetensors writes (and at epoch ends): 100 */
     int64_t stop_after_steps; /* > 0: stop (as if killed) after this many steps of this call; tests */
     int quiet;              /* no progress bar */
+    /* Starting point and masks (the lottery's levels and branches are train runs with these): */
+    const char *init_from;  /* safetensors holding every model tensor (weights and BatchNorm buffers) to
+                               start from: theta0, a rewind point, trained weights. NULL: fresh
+                               initialisation seeded with init_seed */
+    uint64_t init_seed;     /* seed of the fresh initialisation (default: the same as seed) */
+    const char *mask_path;  /* safetensors with <name>_mask U8 tensors: masked weights start at zero and
+                               stay exactly zero (weights, gradients and optimizer moments) */
+    int64_t capture_step;   /* > 0: after this many optimizer steps write the weights to capture_path
+                               (a late-rewinding point) */
+    const char *capture_path;
 } al_train_opts;
 
 al_train_opts al_train_defaults(void);
 
-al_status al_train(const al_train_opts *o);
+typedef struct {
+    int best_epoch;          /* 0 without a dev set */
+    double best_dev_wer;
+    double train_seconds;    /* wall time of the training steps run by this call */
+    double audio_seconds;    /* audio trained on by this call */
+} al_train_result;
+
+/* The resolved config of a training run as JSON: everything that changes its result. */
+void al_train_config_json(const al_train_opts *o, char *buf, size_t n);
+
+/* Ties a run directory to its config: writes DIR/config.json the first time; later, a different
+ * config is an error telling the user to use a new directory or the same options to resume. */
+al_status al_run_dir_claim(const char *dir, const char *config_json);
+
+/* Trains as configured; r (may be NULL) receives the summary. */
+al_status al_train(const al_train_opts *o, al_train_result *r);
+
+/* The starting point of a run: weights from init_from (or a fresh seeded initialisation) with the
+ * mask applied. *mask_out (may be NULL) receives the mask (table->total bytes, malloc'd), or NULL
+ * when the run has none. Used by al_train and by tests of the lottery's rewinding. */
+al_status al_train_initial_weights(const al_train_opts *o, al_ds2 *m, uint8_t **mask_out);
 
 #ifdef __cplusplus
 }

@@ -2,22 +2,25 @@
  * optional per-utterance normalisation. One featurizer per thread; window, FFT plan, filterbank
  * and scratch buffers are built once and reused.
  *
- * Frames are processed in blocks of BLOCK: each frame is windowed and transformed, its magnitude
- * (or mel power) goes into a (BLOCK, bins) scratch, the log runs vectorised over the whole block,
- * then the block is written transposed into the (bins, frames) output. */
+ * Frames are processed in batches of B = AL_FFT_BATCH with the frame index innermost: the batch is
+ * windowed while it is gathered into (n_fft, B), transformed at once by the batched real FFT into
+ * (n_freq, 2, B), and every later step (magnitude or mel power, log, sums for the normalisation)
+ * is a loop over the B frames of one bin, written straight into row `bin` of the (bins, frames)
+ * output. */
 #include "audiolottery/audio.h"
 
-#include <kiss_fftr.h>
 #include <math.h>
 #include <string.h>
 
 #include "audio/fastmath.h"
+#include "audio/fft_batch.h"
 #include "audio/melbank.h"
 
-enum { BLOCK = 128 };
+enum { B = AL_FFT_BATCH };
 
-/* The per-frame element-wise loops also get AVX-512 and AVX2 clones chosen at run time. They have
- * no reductions and FMA contraction is off, so every clone gives bit-identical results. */
+/* The per-batch loops also get AVX-512 and AVX2 clones chosen at run time. Their results are
+ * element-wise (the only reductions, in check_samples, are flags) and FMA contraction is off, so
+ * every clone gives bit-identical results. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define AL_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), optimize("fp-contract=off")))
 #else
@@ -29,12 +32,11 @@ struct al_featurizer {
     int n_freq;           /* n_fft/2 + 1 */
     int bins;             /* n_freq or n_mels */
     int win_off;          /* first non-zero window sample inside n_fft: (n_fft - win_length) / 2 */
-    kiss_fftr_cfg fft;
+    al_fft_batch *fft;
     float *window;        /* (win_length) */
-    float *frame;         /* (n_fft) windowed frame, zero outside [win_off, win_off + win_length) */
-    kiss_fft_cpx *spec;   /* (n_freq) */
-    float *power;         /* (n_freq) logmel: |X|^2 of one frame */
-    float *block;         /* (BLOCK, bins) per-frame features before transposition */
+    float *in;            /* (n_fft, B) windowed frames, zero outside rows [win_off, win_off + win_length) */
+    float *spec;          /* (n_freq, 2, B) their spectra */
+    float *power;         /* (n_freq, B) logmel: |X|^2 */
     al_melbank mel;       /* logmel only */
 };
 
@@ -92,12 +94,11 @@ static al_status check_opts(const al_feature_opts *o) {
 
 void al_featurizer_free(al_featurizer *f) {
     if (!f) return;
-    kiss_fftr_free(f->fft);
+    al_fft_batch_free(f->fft);
     al_free(f->window);
-    al_free(f->frame);
+    al_free(f->in);
     al_free(f->spec);
     al_free(f->power);
-    al_free(f->block);
     al_melbank_free(&f->mel);
     al_free(f);
 }
@@ -112,13 +113,17 @@ al_status al_featurizer_new(const al_feature_opts *opts, al_featurizer **out) {
     f->n_freq = opts->n_fft / 2 + 1;
     f->bins = opts->type == AL_FEAT_LOGMEL ? opts->n_mels : f->n_freq;
     f->win_off = (opts->n_fft - opts->win_length) / 2;
-    f->fft = kiss_fftr_alloc(opts->n_fft, 0, NULL, NULL);
+    st = al_fft_batch_new(opts->n_fft, AL_FFT_ISA_AUTO, &f->fft);
+    if (st != AL_OK) {
+        al_featurizer_free(f);
+        return st;
+    }
     f->window = al_malloc(sizeof(float) * (size_t)opts->win_length);
-    f->frame = al_calloc((size_t)opts->n_fft, sizeof(float));
-    f->spec = al_malloc(sizeof(kiss_fft_cpx) * (size_t)f->n_freq);
-    f->power = al_malloc(sizeof(float) * (size_t)f->n_freq);
-    f->block = al_malloc(sizeof(float) * BLOCK * (size_t)f->bins);
-    if (!f->fft || !f->window || !f->frame || !f->spec || !f->power || !f->block) {
+    /* Zeroed: the padding rows stay zero, and lanes past the last frame always hold finite values. */
+    f->in = al_calloc((size_t)opts->n_fft * B, sizeof(float));
+    f->spec = al_malloc(sizeof(float) * (size_t)f->n_freq * 2 * B);
+    f->power = al_malloc(sizeof(float) * (size_t)f->n_freq * B);
+    if (!f->window || !f->in || !f->spec || !f->power) {
         al_featurizer_free(f);
         return al_error(AL_ERR_NOMEM, "features: out of memory");
     }
@@ -141,48 +146,96 @@ const al_feature_opts *al_featurizer_opts(const al_featurizer *f) { return &f->o
 int al_featurizer_bins(const al_featurizer *f) { return f->bins; }
 int64_t al_featurizer_frames(const al_featurizer *f, int64_t n) { return 1 + n / f->o.hop_length; }
 
-/* Windows frame t of the reflect-padded signal into f->frame. x: (n), n > n_fft/2. */
-static void load_frame(al_featurizer *f, const float *x, int64_t n, int64_t t) {
-    const int wl = f->o.win_length;
+/* Windows frames t0 .. t0 + nj - 1 (nj <= B) of the reflect-padded signal into rows
+ * [win_off, win_off + win_length) of f->in (n_fft, B), frame j in lane j. Lanes >= nj keep
+ * earlier frames (or zeros); their results are never used. x: (n), n > n_fft/2. */
+AL_SIMD_CLONES static void gather(al_featurizer *f, const float *x, int64_t n, int64_t t0, int nj) {
+    const int wl = f->o.win_length, hop = f->o.hop_length;
     const float *w = f->window;
-    float *dst = f->frame + f->win_off;
-    int64_t s = t * f->o.hop_length - f->o.n_fft / 2 + f->win_off; /* signal index of dst[0] */
-    if (s >= 0 && s + wl <= n) {
-        const float *src = x + s;
+    const int64_t s0 = t0 * hop - f->o.n_fft / 2 + f->win_off; /* signal index of frame t0's first row */
+    if (nj == B && s0 >= 0 && s0 + (int64_t)(B - 1) * hop + wl <= n) { /* no reflection: strided loads */
+        float *dst = f->in + (size_t)f->win_off * B;
+        const float *src = x + s0;
+        for (int i = 0; i < wl; i++) {
 #pragma omp simd
-        for (int i = 0; i < wl; i++) dst[i] = src[i] * w[i];
+            for (int j = 0; j < B; j++) dst[(size_t)i * B + j] = src[(size_t)j * hop + i] * w[i];
+        }
         return;
     }
-    for (int i = 0; i < wl; i++) {
-        int64_t j = s + i;
-        if (j < 0) j = -j;
-        if (j >= n) j = 2 * (n - 1) - j;
-        dst[i] = x[j] * w[i];
+    for (int j = 0; j < nj; j++) {
+        float *dst = f->in + (size_t)f->win_off * B + j; /* column j, stride B */
+        int64_t s = s0 + (int64_t)j * hop; /* signal index of dst[0] */
+        if (s >= 0 && s + wl <= n) {
+            const float *src = x + s;
+            for (int i = 0; i < wl; i++) dst[(size_t)i * B] = src[i] * w[i];
+            continue;
+        }
+        for (int i = 0; i < wl; i++) {
+            int64_t k = s + i;
+            if (k < 0) k = -k;
+            if (k >= n) k = 2 * (n - 1) - k;
+            dst[(size_t)i * B] = x[k] * w[i];
+        }
     }
 }
 
-/* One frame's features into row (bins). */
-AL_SIMD_CLONES static void frame_features(al_featurizer *f, float *row) {
-    kiss_fftr(f->fft, f->frame, f->spec);
-    const int nf = f->n_freq;
-    const kiss_fft_cpx *c = f->spec;
+/* dst[0 .. nj) = v[0 .. nj); a full batch as a constant-size copy, which the compiler inlines. */
+static inline void put_row(float *dst, const float *v, int nj) {
+    if (nj == B) memcpy(dst, v, sizeof(float) * B);
+    else memcpy(dst, v, sizeof(float) * (size_t)nj);
+}
+
+/* Features of the transformed batch f->spec (n_freq, 2, B) into columns [t0, t0 + nj) of
+ * y (bins, nt); adds each frame's sum and sum of squares over its bins to *sum, *sumsq. */
+AL_SIMD_CLONES static void batch_features(al_featurizer *f, float *y, int64_t nt, int64_t t0, int nj, double *sum,
+                                          double *sumsq) {
+    const int nf = f->n_freq, nb = f->bins;
+    float acc[B] = {0}, acc2[B] = {0}, v[B];
     if (f->o.type == AL_FEAT_SPECTROGRAM) {
+        for (int k = 0; k < nf; k++) {
+            const float *re = f->spec + (size_t)k * 2 * B, *im = re + B;
 #pragma omp simd
-        for (int k = 0; k < nf; k++) row[k] = al_fast_log1pf(al_fast_sqrtf(c[k].r * c[k].r + c[k].i * c[k].i));
-        return;
+            for (int j = 0; j < B; j++) {
+                v[j] = al_fast_log1pf(al_fast_sqrtf(re[j] * re[j] + im[j] * im[j]));
+                acc[j] += v[j];
+                acc2[j] += v[j] * v[j];
+            }
+            put_row(y + (size_t)k * nt + t0, v, nj);
+        }
+    } else {
+        float *p = f->power; /* (n_freq, B) */
+        for (int k = 0; k < nf; k++) {
+            const float *re = f->spec + (size_t)k * 2 * B, *im = re + B;
+#pragma omp simd
+            for (int j = 0; j < B; j++) p[k * B + j] = re[j] * re[j] + im[j] * im[j];
+        }
+        const al_melbank *mb = &f->mel;
+        const float off = f->o.log_offset;
+        for (int m = 0; m < nb; m++) {
+            const float *w = mb->w + mb->off[m], *pm = p + (size_t)mb->start[m] * B;
+#pragma omp simd
+            for (int j = 0; j < B; j++) v[j] = 0.0f;
+            for (int k = 0; k < mb->len[m]; k++) {
+#pragma omp simd
+                for (int j = 0; j < B; j++) v[j] += w[k] * pm[k * B + j];
+            }
+#pragma omp simd
+            for (int j = 0; j < B; j++) {
+                v[j] = al_fast_logf(v[j] + off);
+                acc[j] += v[j];
+                acc2[j] += v[j] * v[j];
+            }
+            put_row(y + (size_t)m * nt + t0, v, nj);
+        }
     }
-    float *p = f->power;
-#pragma omp simd
-    for (int k = 0; k < nf; k++) p[k] = c[k].r * c[k].r + c[k].i * c[k].i;
-    al_melbank_apply(&f->mel, p, row);
-    const float off = f->o.log_offset;
-    const int nm = f->bins;
-#pragma omp simd
-    for (int m = 0; m < nm; m++) row[m] = al_fast_logf(row[m] + off);
+    for (int j = 0; j < nj; j++) {
+        *sum += acc[j];
+        *sumsq += acc2[j];
+    }
 }
 
 /* Rejects NaN/Inf samples and amplitudes whose squared spectra would overflow float. x: (n). */
-static al_status check_samples(const float *x, int64_t n) {
+AL_SIMD_CLONES static al_status check_samples(const float *x, int64_t n) {
     float probe = 0.0f;
     int big = 0;
 #pragma omp simd reduction(+ : probe) reduction(| : big)
@@ -198,7 +251,7 @@ static al_status check_samples(const float *x, int64_t n) {
 /* out (bins, frames) -> (out - mean) / std over all cells, std unbiased. sum, sumsq: of all cells,
  * from float partial sums (relative error ~1e-7), so a variance below 1e-5·mean² is a constant
  * matrix seen through rounding. */
-static al_status normalize(float *out, int64_t cells, double sum, double sumsq) {
+AL_SIMD_CLONES static al_status normalize(float *out, int64_t cells, double sum, double sumsq) {
     if (cells < 2) return al_error(AL_ERR_INVALID, "features: cannot normalise a single value");
     double mean = sum / cells;
     double var = (sumsq - sum * mean) / (cells - 1);
@@ -227,25 +280,11 @@ al_status al_featurizer_compute(al_featurizer *f, const float *samples, int64_t 
     float *y = al_malloc(sizeof(float) * (size_t)nb * (size_t)nt); /* (bins, frames) */
     if (!y) return al_error(AL_ERR_NOMEM, "features: out of memory for %d x %lld features", nb, (long long)nt);
     double sum = 0.0, sumsq = 0.0;
-    for (int64_t t0 = 0; t0 < nt; t0 += BLOCK) {
-        int nj = nt - t0 < BLOCK ? (int)(nt - t0) : BLOCK;
-        for (int j = 0; j < nj; j++) {
-            float *row = f->block + (size_t)j * nb; /* (bins) */
-            load_frame(f, samples, n, t0 + j);
-            frame_features(f, row);
-            float s = 0.0f, s2 = 0.0f;
-#pragma omp simd reduction(+ : s, s2)
-            for (int k = 0; k < nb; k++) {
-                s += row[k];
-                s2 += row[k] * row[k];
-            }
-            sum += s;
-            sumsq += s2;
-        }
-        for (int k = 0; k < nb; k++) {
-            float *dst = y + (size_t)k * nt + t0;
-            for (int j = 0; j < nj; j++) dst[j] = f->block[(size_t)j * nb + k];
-        }
+    for (int64_t t0 = 0; t0 < nt; t0 += B) {
+        int nj = nt - t0 < B ? (int)(nt - t0) : B;
+        gather(f, samples, n, t0, nj);
+        al_fft_batch_forward(f->fft, f->in, f->spec);
+        batch_features(f, y, nt, t0, nj, &sum, &sumsq);
     }
     if (f->o.normalize) {
         st = normalize(y, (int64_t)nb * nt, sum, sumsq);

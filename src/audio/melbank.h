@@ -1,6 +1,7 @@
 /* Triangular mel filterbank as torchaudio.functional.melscale_fbanks(mel_scale="htk", norm=None),
  * stored sparsely: filter m covers frequency bins [start[m], start[m] + len[m]) with weights
- * w[off[m] .. off[m] + len[m]). Internal to the feature extractor. */
+ * w[off[m] .. off[m] + len[m]): mel[m] = sum_k w[off[m] + k] · power[start[m] + k]. Internal to the
+ * feature extractor, which applies it to a batch of frames. */
 #ifndef AL_AUDIO_MELBANK_H
 #define AL_AUDIO_MELBANK_H
 
@@ -18,8 +19,5 @@ typedef struct {
 /* n_freq = n_fft/2 + 1 bins spanning [0, sample_rate/2]; n_mels filters between f_min and f_max. */
 al_status al_melbank_build(al_melbank *mb, int n_freq, int sample_rate, double f_min, double f_max, int n_mels);
 void al_melbank_free(al_melbank *mb);
-
-/* mel[m] = sum_k w[m][k] · power[k].  power: (n_freq), mel: (n_mels). */
-void al_melbank_apply(const al_melbank *mb, const float *power, float *mel);
 
 #endif

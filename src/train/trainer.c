@@ -2,6 +2,7 @@
  * dev evaluation per epoch, checkpoints that make a killed run resume bit-identically. */
 #include "audiolottery/io.h"
 #include "audiolottery/loss.h"
+#include "audiolottery/prune.h"
 #include "audiolottery/train.h"
 
 #include <math.h>
@@ -20,43 +21,29 @@ al_train_opts al_train_defaults(void) {
     o.seed = 1;
     o.max_duration = 20;
     o.checkpoint_every = 100;
+    o.init_seed = o.seed;
     return o;
 }
 
 /* Everything that changes the result; a run directory is tied to it. */
-static void config_json(const al_train_opts *o, char *buf, size_t n) {
+void al_train_config_json(const al_train_opts *o, char *buf, size_t n) {
     snprintf(buf, n,
              "{\"model\":\"%s\",\"train\":\"%s\",\"dev\":\"%s\",\"epochs\":%d,\"batch_size\":%d,"
              "\"optimizer\":\"%s\",\"lr\":%.17g,\"beta1\":%.17g,\"beta2\":%.17g,\"eps\":%.17g,\"momentum\":%.17g,"
              "\"nesterov\":%d,\"weight_decay\":%.17g,\"anneal\":%.17g,\"clip\":%.17g,\"seed\":%llu,"
-             "\"min_duration\":%.17g,\"max_duration\":%.17g,\"spec_augment\":%d,\"threads\":%d}",
+             "\"min_duration\":%.17g,\"max_duration\":%.17g,\"spec_augment\":%d,\"threads\":%d,"
+             "\"init_from\":\"%s\",\"init_seed\":%llu,\"mask\":\"%s\",\"capture_step\":%lld}",
              o->model, o->train_path, o->dev_path ? o->dev_path : "", o->epochs, o->batch_size,
              al_optim_type_name(o->optim.type), o->optim.lr, o->optim.beta1, o->optim.beta2, o->optim.eps,
              o->optim.momentum, o->optim.nesterov, o->optim.weight_decay, o->anneal, o->clip,
-             (unsigned long long)o->seed, o->min_duration, o->max_duration, o->spec_augment, al_threads());
+             (unsigned long long)o->seed, o->min_duration, o->max_duration, o->spec_augment, al_threads(),
+             o->init_from ? o->init_from : "", (unsigned long long)o->init_seed, o->mask_path ? o->mask_path : "",
+             (long long)o->capture_step);
 }
 
 static int file_exists(const char *path) {
     struct stat sb;
     return stat(path, &sb) == 0;
-}
-
-/* config.json is written once; a later run in the same directory must have the same config. */
-static al_status claim_run_dir(const char *dir, const char *config) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/config.json", dir);
-    char *old = NULL;
-    if (al_read_file(path, &old, NULL) == AL_OK) {
-        int same = strcmp(old, config) == 0;
-        free(old);
-        if (!same)
-            return al_error(AL_ERR_INVALID,
-                            "%s: the run directory holds a run with another config (or thread count); use a new "
-                            "--out, or the same options to resume",
-                            path);
-        return AL_OK;
-    }
-    return al_write_file_atomic(path, config, strlen(config));
 }
 
 static al_status append_metrics(const char *dir, const char *row) {
@@ -91,6 +78,8 @@ typedef struct {
     al_ctc_workspace *ctc;
     al_batch batch;
     float *logits, *dlogits;
+    uint8_t *mask;      /* NULL: no pruning */
+    double train_seconds, audio_seconds;
     int *out_len;
     double *losses;
     al_specaugment_opts specaug;
@@ -106,7 +95,33 @@ static void trainer_free(trainer *tr) {
     al_optim_free(tr->opt);
     al_ctc_workspace_free(tr->ctc);
     al_batch_free(&tr->batch);
-    free(tr->logits), free(tr->dlogits), free(tr->out_len), free(tr->losses);
+    free(tr->logits), free(tr->dlogits), free(tr->out_len), free(tr->losses), free(tr->mask);
+}
+
+al_status al_train_initial_weights(const al_train_opts *o, al_ds2 *m, uint8_t **mask_out) {
+    al_param_table *t = al_ds2_params(m);
+    if (mask_out) *mask_out = NULL;
+    al_status st = AL_OK;
+    if (o->init_from) {
+        al_st_file *f;
+        st = al_st_open(o->init_from, &f);
+        if (st == AL_OK) {
+            st = al_param_table_read(t, t->data, f, o->init_from, 0);
+            al_st_close(f);
+        }
+    } else {
+        al_ds2_init_weights(m, o->init_seed);
+    }
+    if (st != AL_OK || !o->mask_path) return st;
+    uint8_t *mask = al_mask_new(t);
+    al_st_file *f = NULL;
+    st = mask ? al_st_open(o->mask_path, &f) : al_error(AL_ERR_NOMEM, "out of memory");
+    if (st == AL_OK) st = al_mask_read(t, f, o->mask_path, mask);
+    al_st_close(f);
+    if (st == AL_OK) al_apply_mask(t, t->data, mask);
+    if (st == AL_OK && mask_out) *mask_out = mask;
+    else free(mask);
+    return st;
 }
 
 static double max_duration(const al_corpus *c) {
@@ -158,7 +173,8 @@ static al_status trainer_setup(trainer *tr, const al_train_opts *o) {
     if (st == AL_OK) st = al_ds2_preset(o->model, &cfg);
     if (st == AL_OK) st = al_ds2_new(&cfg, o->batch_size, max_frames, &tr->model);
     if (st != AL_OK) return st;
-    al_ds2_init_weights(tr->model, o->seed);
+    st = al_train_initial_weights(o, tr->model, &tr->mask);
+    if (st != AL_OK) return st;
     st = al_optim_new(al_ds2_params(tr->model), &o->optim, &tr->opt);
     int T1 = al_ds2_output_length(max_frames);
     if (st == AL_OK) st = al_ctc_workspace_new(T1, max_labels, o->batch_size, &tr->ctc);
@@ -204,7 +220,7 @@ static al_status train_batch(trainer *tr, const size_t *items, int n, int epoch,
         *loss = NAN;
         return AL_OK;
     }
-    al_optim_step(tr->opt, t, NULL);
+    al_optim_step(tr->opt, t, tr->mask);
     return AL_OK;
 }
 
@@ -252,15 +268,16 @@ static al_status end_of_epoch(trainer *tr, int epoch, double seconds) {
     return st;
 }
 
-al_status al_train(const al_train_opts *o) {
+al_status al_train(const al_train_opts *o, al_train_result *r) {
+    if (r) memset(r, 0, sizeof *r);
     if (!o->train_path || !o->out_dir) return al_error(AL_ERR_INVALID, "train: --train and --out are required");
     if (o->epochs < 1 || o->batch_size < 1 || o->anneal <= 0 || o->clip <= 0)
         return al_error(AL_ERR_INVALID, "train: bad options (epochs %d, batch size %d, anneal %g, clip %g)", o->epochs,
                         o->batch_size, o->anneal, o->clip);
     al_status st = al_mkdir_p(o->out_dir);
     char config[4096];
-    config_json(o, config, sizeof config);
-    if (st == AL_OK) st = claim_run_dir(o->out_dir, config);
+    al_train_config_json(o, config, sizeof config);
+    if (st == AL_OK) st = al_run_dir_claim(o->out_dir, config);
     if (st != AL_OK) return st;
     trainer tr;
     st = trainer_setup(&tr, o);
@@ -275,6 +292,11 @@ al_status al_train(const al_train_opts *o) {
             if (st == AL_OK)
                 al_log(AL_LOG_INFO, "resuming from %s: epoch %d, batch %d", tr.last_path, s->epoch + 1,
                        s->step_in_epoch);
+        } else {
+            /* the starting point (initial weights with the mask applied), for audits of rewinding */
+            char start[4200];
+            snprintf(start, sizeof start, "%s/start.safetensors", o->out_dir);
+            st = al_ckpt_save(start, tr.model, NULL, NULL);
         }
     }
     int64_t steps_this_call = 0;
@@ -289,13 +311,18 @@ al_status al_train(const al_train_opts *o) {
         double start = al_time_now();
         for (int j = s->step_in_epoch; j < (int)batches.n_batches && st == AL_OK; j++) {
             size_t lo = batches.offsets[j], hi = batches.offsets[j + 1];
-            double loss;
+            double loss, t0 = al_time_now();
             st = train_batch(&tr, batches.items + lo, (int)(hi - lo), epoch, j, &loss);
             if (st != AL_OK) break;
+            tr.train_seconds += al_time_now() - t0;
+            for (size_t k = lo; k < hi; k++) tr.audio_seconds += tr.train->utts[batches.items[k]].duration;
             if (isfinite(loss)) {
                 s->loss_sum += loss;
                 s->loss_count++;
                 s->global_step++;
+                if (o->capture_step > 0 && s->global_step == o->capture_step && o->capture_path &&
+                    !file_exists(o->capture_path))
+                    st = al_ckpt_save(o->capture_path, tr.model, NULL, NULL);
             } else {
                 s->skipped++;
                 al_log(AL_LOG_WARN, "epoch %d batch %d: non-finite loss, batch skipped", epoch + 1, j + 1);
@@ -324,6 +351,12 @@ al_status al_train(const al_train_opts *o) {
     }
     if (st == AL_OK && tr.dev)
         al_log(AL_LOG_INFO, "best dev WER %.2f at epoch %d: %s", s->best_dev_wer, s->best_epoch, tr.best_path);
+    if (r && st == AL_OK) {
+        r->best_epoch = s->best_epoch;
+        r->best_dev_wer = s->best_dev_wer;
+        r->train_seconds = tr.train_seconds;
+        r->audio_seconds = tr.audio_seconds;
+    }
     trainer_free(&tr);
     return st;
 }

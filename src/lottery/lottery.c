@@ -1,0 +1,275 @@
+/* The lottery driver: theta0, the trunk's levels (prune, rewind, train), the baseline branches,
+ * and a report.json per run; every step whose output exists is skipped. */
+#include "audiolottery/lottery.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "audiolottery/io.h"
+#include "lottery/lottery_internal.h"
+
+static const char *branch_names[] = {"random-prune", "random-prune-global", "random-reinit", "finetune"};
+
+const char *al_branch_kind_name(al_branch_kind k) { return branch_names[k]; }
+
+al_lottery_opts al_lottery_defaults(void) {
+    al_lottery_opts o;
+    memset(&o, 0, sizeof o);
+    o.train = al_train_defaults();
+    o.run_dir = "runs/lottery";
+    o.levels = 10;
+    o.prune = al_prune_defaults();
+    snprintf(o.rewind, sizeof o.rewind, "init");
+    return o;
+}
+
+al_status al_lottery_add_branch(al_lottery_opts *o, const char *spec) {
+    const char *at = strchr(spec, '@');
+    size_t len = at ? (size_t)(at - spec) : strlen(spec);
+    int kind = -1;
+    for (int k = 0; k < 4; k++)
+        if (strlen(branch_names[k]) == len && !strncmp(spec, branch_names[k], len)) kind = k;
+    if (kind < 0)
+        return al_error(AL_ERR_INVALID, "--branch %s: unknown kind (random-prune, random-prune-global, "
+                        "random-reinit, finetune)", spec);
+    const char *p = at ? at + 1 : NULL;
+    do {
+        if (o->n_branches >= AL_LOTTERY_MAX_BRANCHES) return al_error(AL_ERR_INVALID, "too many --branch levels");
+        int level = -1; /* every level >= 1 */
+        if (p) {
+            char *end;
+            long v = strtol(p, &end, 10);
+            if (end == p || v < 1 || v > 1000 || (*end && *end != ','))
+                return al_error(AL_ERR_INVALID, "--branch %s: levels must be integers >= 1 (KIND@3,7)", spec);
+            level = (int)v;
+            p = *end ? end + 1 : NULL;
+        }
+        o->branch_kind[o->n_branches] = (al_branch_kind)kind;
+        o->branch_level[o->n_branches++] = level;
+    } while (p);
+    return AL_OK;
+}
+
+int al_lottery_last_level(const al_lottery_opts *o, int64_t prunable) {
+    if (o->target_percent <= 0) return o->levels;
+    for (int L = 0; L < 1000; L++)
+        if (100.0 * al_prune_keep_count(prunable, o->prune.fraction, L) <= o->target_percent * prunable) return L;
+    return 1000;
+}
+
+int al_file_exists(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+/* Everything that changes the result; a run directory is tied to it. */
+static void lottery_config(const al_lottery_opts *o, const char *train_config, char *buf, size_t n) {
+    int len = snprintf(buf, n,
+                       "{\"levels\":%d,\"target_percent\":%.17g,\"fraction\":%.17g,\"scope\":\"%s\",\"rewind\":\"%s\","
+                       "\"test_clean\":\"%s\",\"test_other\":\"%s\",\"ignore\":[",
+                       o->levels, o->target_percent, o->prune.fraction,
+                       o->prune.scope == AL_PRUNE_GLOBAL ? "global" : "layerwise", o->rewind,
+                       o->test_clean ? o->test_clean : "", o->test_other ? o->test_other : "");
+    for (int i = 0; i < o->prune.n_ignore && len < (int)n; i++)
+        len += snprintf(buf + len, n - len, "%s\"%s\"", i ? "," : "", o->prune.ignore[i]);
+    len += snprintf(buf + len, n - len, "],\"rates\":[");
+    for (int i = 0; i < o->prune.n_rates && len < (int)n; i++)
+        len += snprintf(buf + len, n - len, "%s\"%s=%.17g\"", i ? "," : "", o->prune.rate_name[i], o->prune.rate[i]);
+    snprintf(buf + len, n - len > 0 ? n - len : 0, "],\"train\":%s}", train_config);
+}
+
+/* Optimizer steps of `rewind` ("<N>it", "<N>ep"); 0 for "init". */
+static al_status rewind_steps(const al_lottery_opts *o, int64_t *steps) {
+    *steps = 0;
+    if (!strcmp(o->rewind, "init")) return AL_OK;
+    char *end;
+    long long v = strtoll(o->rewind, &end, 10);
+    if (end == o->rewind || v < 1 || (strcmp(end, "it") && strcmp(end, "ep")))
+        return al_error(AL_ERR_INVALID, "--rewind %s: expected init, <N>it or <N>ep", o->rewind);
+    if (!strcmp(end, "it")) {
+        *steps = v;
+        return AL_OK;
+    }
+    al_corpus_opts co = al_corpus_defaults();
+    co.min_duration = o->train.min_duration;
+    co.max_duration = o->train.max_duration;
+    al_corpus *c;
+    al_status st = al_corpus_load(o->train.train_path, &co, &c);
+    if (st != AL_OK) return st;
+    al_batch_opts bo = al_batch_defaults();
+    bo.batch_size = o->train.batch_size;
+    al_batcher *b;
+    st = al_batcher_new(c, &bo, &b);
+    if (st == AL_OK) *steps = v * (int64_t)al_batcher_n_batches(b);
+    al_batcher_free(b);
+    al_corpus_free(c);
+    return st;
+}
+
+static al_status write_theta0(const al_lottery_opts *o, al_ds2 *m, const char *path) {
+    if (al_file_exists(path)) return AL_OK;
+    al_ds2_init_weights(m, o->train.init_seed);
+    al_log(AL_LOG_INFO, "theta0 (seed %llu): %s", (unsigned long long)o->train.init_seed, path);
+    return al_ckpt_save(path, m, NULL, NULL);
+}
+
+/* Level L's mask: all ones for level 0, else pruned from level L-1's final weights and mask. */
+static al_status trunk_mask(const al_lottery_opts *o, al_ds2 *m, int L, const char *path) {
+    if (al_file_exists(path)) return AL_OK;
+    al_param_table *t = al_ds2_params(m);
+    uint8_t *mask = al_mask_new(t), *prev = NULL;
+    al_status st = mask ? AL_OK : al_error(AL_ERR_NOMEM, "out of memory");
+    if (st == AL_OK && L > 0) {
+        char prev_dir[4096], prev_weights[4200], prev_mask[4200];
+        al_level_dir(o, L - 1, prev_dir, sizeof prev_dir);
+        snprintf(prev_weights, sizeof prev_weights, "%s/last.safetensors", prev_dir);
+        snprintf(prev_mask, sizeof prev_mask, "%s/mask.safetensors", prev_dir);
+        prev = al_mask_new(t);
+        st = prev ? al_load_weights_and_mask(t, prev_weights, prev_mask, prev) : al_error(AL_ERR_NOMEM, "out of memory");
+        al_prune_plan plan;
+        if (st == AL_OK) st = al_prune_plan_level(t, &o->prune, L, &plan);
+        if (st == AL_OK) {
+            st = al_prune_magnitude(t, t->data, &plan, prev, mask);
+            al_prune_plan_free(&plan);
+        }
+    }
+    if (st == AL_OK) st = al_write_mask(t, mask, L, path);
+    free(mask);
+    free(prev);
+    return st;
+}
+
+static al_status branch_mask(const al_lottery_opts *o, al_ds2 *m, al_branch_kind kind, int L, const char *trunk_mask_path,
+                             const char *path) {
+    if (al_file_exists(path)) return AL_OK;
+    al_param_table *t = al_ds2_params(m);
+    uint8_t *mask = al_mask_new(t), *level_mask = al_mask_new(t);
+    al_st_file *f = NULL;
+    al_status st = mask && level_mask ? al_st_open(trunk_mask_path, &f) : al_error(AL_ERR_NOMEM, "out of memory");
+    if (st == AL_OK) st = al_mask_read(t, f, trunk_mask_path, level_mask);
+    al_st_close(f);
+    al_prune_plan plan;
+    memset(&plan, 0, sizeof plan);
+    if (st == AL_OK) st = al_prune_plan_level(t, &o->prune, L, &plan);
+    uint64_t seed = o->train.seed * 1000003u + (uint64_t)L * 31u + (uint64_t)kind;
+    if (st == AL_OK) {
+        switch (kind) {
+        case AL_BRANCH_RANDOM_PRUNE: st = al_prune_random(t, &plan, level_mask, seed, mask); break;
+        case AL_BRANCH_RANDOM_PRUNE_GLOBAL: st = al_prune_random(t, &plan, NULL, seed, mask); break;
+        case AL_BRANCH_RANDOM_REINIT: memcpy(mask, level_mask, t->total); break;
+        case AL_BRANCH_FINETUNE: {
+            char dense[4096], dense_weights[4200];
+            al_level_dir(o, 0, dense, sizeof dense);
+            snprintf(dense_weights, sizeof dense_weights, "%s/last.safetensors", dense);
+            st = al_load_weights_and_mask(t, dense_weights, NULL, NULL);
+            if (st == AL_OK) st = al_prune_magnitude(t, t->data, &plan, NULL, mask);
+            break;
+        }
+        }
+    }
+    if (st == AL_OK) st = al_write_mask(t, mask, L, path);
+    al_prune_plan_free(&plan);
+    free(mask);
+    free(level_mask);
+    return st;
+}
+
+/* Trains one run (a trunk level or a branch) in dir with the given start and mask, then writes
+ * its report.json. Skipped when report.json exists. */
+static al_status train_and_report(const al_lottery_opts *o, al_ds2 *m, const char *dir, const char *kind, int L,
+                                  al_train_opts *to) {
+    char report[4200], mask_path[4200];
+    snprintf(report, sizeof report, "%s/report.json", dir);
+    snprintf(mask_path, sizeof mask_path, "%s/mask.safetensors", dir);
+    if (al_file_exists(report)) {
+        al_log(AL_LOG_INFO, "%s: done (report.json exists)", dir);
+        return AL_OK;
+    }
+    al_mask_report mr;
+    uint8_t *mask = al_mask_new(al_ds2_params(m));
+    al_status st = mask ? al_load_weights_and_mask(al_ds2_params(m), NULL, mask_path, mask)
+                        : al_error(AL_ERR_NOMEM, "out of memory");
+    if (st == AL_OK) st = al_mask_count(al_ds2_params(m), mask, &mr);
+    free(mask);
+    if (st != AL_OK) return st;
+    al_log(AL_LOG_INFO, "== %s level %d: %s, %.3f%% of prunable weights remain ==", kind, L, dir,
+           100.0 * mr.kept_all / mr.total_all);
+    al_mask_log(al_ds2_params(m), &mr, &o->prune);
+    to->out_dir = dir;
+    to->mask_path = mask_path;
+    al_train_result tr;
+    double t0 = al_time_now();
+    st = al_train(to, &tr);
+    if (st == AL_OK) st = al_write_level_report(o, dir, kind, L, &mr, &tr, al_time_now() - t0, report);
+    al_mask_report_free(&mr);
+    return st;
+}
+
+static al_status run_branch(const al_lottery_opts *o, al_ds2 *m, al_branch_kind kind, int L, const char *level_dir,
+                            const char *theta0) {
+    char dir[4200], mask_path[4300], trunk_mask_path[4300], init[4300];
+    snprintf(dir, sizeof dir, "%s/branches/%s", level_dir, al_branch_kind_name(kind));
+    snprintf(mask_path, sizeof mask_path, "%s/mask.safetensors", dir);
+    snprintf(trunk_mask_path, sizeof trunk_mask_path, "%s/mask.safetensors", level_dir);
+    al_status st = al_mkdir_p(dir);
+    if (st == AL_OK) st = branch_mask(o, m, kind, L, trunk_mask_path, mask_path);
+    if (st != AL_OK) return st;
+    al_train_opts to = o->train;
+    to.capture_step = 0;
+    to.init_from = theta0;
+    if (kind == AL_BRANCH_RANDOM_REINIT) {
+        to.init_from = NULL; /* fresh values, different at every level */
+        to.init_seed = o->train.init_seed * 7919u + 1000u + (uint64_t)L;
+    } else if (kind == AL_BRANCH_FINETUNE) {
+        char dense[4096];
+        al_level_dir(o, 0, dense, sizeof dense);
+        snprintf(init, sizeof init, "%s/last.safetensors", dense);
+        to.init_from = init;
+    }
+    return train_and_report(o, m, dir, al_branch_kind_name(kind), L, &to);
+}
+
+al_status al_lottery_run(const al_lottery_opts *o) {
+    if (!o->train.train_path || !o->run_dir) return al_error(AL_ERR_INVALID, "lottery: --train and --out are required");
+    int64_t capture = 0;
+    al_status st = rewind_steps(o, &capture);
+    if (st != AL_OK) return st;
+    al_ds2_config cfg;
+    al_ds2 *m = NULL;
+    st = al_ds2_preset(o->train.model, &cfg);
+    if (st == AL_OK) st = al_ds2_new(&cfg, 1, 16, &m);
+    if (st != AL_OK) return st;
+    int last = al_lottery_last_level(o, (int64_t)al_param_count_prunable(al_ds2_params(m)));
+
+    char train_config[4096], config[8192], theta0[4096], rewind_point[4096];
+    al_train_config_json(&o->train, train_config, sizeof train_config);
+    lottery_config(o, train_config, config, sizeof config);
+    snprintf(theta0, sizeof theta0, "%s/theta0.safetensors", o->run_dir);
+    snprintf(rewind_point, sizeof rewind_point, "%s/rewind.safetensors", o->run_dir);
+    st = al_run_dir_claim(o->run_dir, config);
+    if (st == AL_OK) st = write_theta0(o, m, theta0);
+    for (int L = 0; L <= last && st == AL_OK; L++) {
+        char dir[4096], mask_path[4200];
+        al_level_dir(o, L, dir, sizeof dir);
+        snprintf(mask_path, sizeof mask_path, "%s/mask.safetensors", dir);
+        st = al_mkdir_p(dir);
+        if (st == AL_OK) st = trunk_mask(o, m, L, mask_path);
+        if (st != AL_OK) break;
+        al_train_opts to = o->train;
+        to.init_from = L > 0 && capture ? rewind_point : theta0;
+        to.capture_step = L == 0 ? capture : 0;
+        to.capture_path = L == 0 && capture ? rewind_point : NULL;
+        st = train_and_report(o, m, dir, "trunk", L, &to);
+        if (st == AL_OK && L == 0 && capture && !al_file_exists(rewind_point))
+            st = al_error(AL_ERR_INVALID, "lottery: level 0 ended before the rewind point %s (%lld steps)", o->rewind,
+                          (long long)capture);
+        for (int b = 0; b < o->n_branches && st == AL_OK && L > 0; b++)
+            if (o->branch_level[b] == L || o->branch_level[b] == -1)
+                st = run_branch(o, m, o->branch_kind[b], L, dir, theta0);
+    }
+    if (st == AL_OK) al_log(AL_LOG_INFO, "lottery run complete: %s (audiolottery report %s)", o->run_dir, o->run_dir);
+    al_ds2_free(m);
+    return st;
+}
