@@ -9,6 +9,7 @@
 #include "audiolottery/audio.h"
 #include "audiolottery/synth.h"
 #include "audiolottery/data.h"
+#include "audiolottery/report.h"
 
 #define AL_VERSION_STRING "0.1.0"
 

@@ -17,6 +17,7 @@ static const command commands[] = {
     {"features", al_cmd_features, "compute spectrogram or log-mel features of audio files into safetensors"},
     {"train", al_cmd_train, "train a DeepSpeech2 CNN-LSTM with CTC (resumable run directory)"},
     {"lottery", al_cmd_lottery, "find winning tickets: iterative magnitude pruning with rewinding, and baselines"},
+    {"report", al_cmd_report, "tables, winning tickets, CSV and SVG plot of a lottery run directory"},
     {"eval", al_cmd_eval, "greedy WER/CER of a checkpoint on a corpus"},
     {"logits", al_cmd_logits, "per-frame log-probabilities of a checkpoint for external decoders"},
     {"info", al_cmd_info, "parameter table of a model preset or a checkpoint (with sparsity)"},

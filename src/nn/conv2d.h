@@ -16,7 +16,7 @@
  * Method (never an im2col matrix; cblas_sgemm does the arithmetic): a tile is R output rows x up to
  * TW output columns. A matrix Z holds, for every input phase ph < stride_w (ph < kw), channel ci and
  * kernel row ki, the input row segment the tile needs, sampled every stride_w columns and zero
- * outside the input (stride_w * c_in * kh rows, R * (TW + kws - 1) columns with
+ * outside the input (min(stride_w, kw) * c_in * kh rows, R * (TW + kws - 1) columns with
  * kws = ceil(kw / stride_w)); it is built with row copies and is about kw times smaller than an
  * im2col tile. One sgemm with the weights of all kernel columns, (kws * c_out, rows of Z) x Z, gives
  * every kernel column's contribution, which is summed into y with shifts of kj / stride_w columns.
@@ -26,8 +26,8 @@
  * Forward runs one OpenMP loop over (sample, tile); backward runs one over samples, each thread with
  * its own partial dW/db that are summed in thread order afterwards, so the result is deterministic
  * for a given thread count. Inside those parallel regions the OpenMP build of OpenBLAS runs
- * single-threaded; when only one thread is used the sgemm calls are made outside any parallel
- * region and OpenBLAS threads them itself.
+ * single-threaded; when only one thread is used (al_threads() == 1, or backward with n < threads)
+ * no active parallel region is opened and OpenBLAS may thread the sgemm calls itself.
  *
  * Ownership and threads: the struct owns its scratch (sized at init, independent of N, D and T:
  * nothing is allocated per call). One al_conv2d must not be used by two calls at the same time.
