@@ -48,9 +48,9 @@ typedef struct {
 } al_ds2_config;
 
 /* "ds2-paper" (C 32, 5 x 1024: 86,618,400 parameters), "ds2-small" (32, 3 x 256: 5,580,832),
- * "ds2-tiny" (4, 2 x 16: for tests). */
+ * "ds2-demo" (8, 2 x 128: the README's few-minute lottery demo), "ds2-tiny" (4, 2 x 16: tests). */
 al_status al_ds2_preset(const char *name, al_ds2_config *cfg);
-/* "ds2-paper, ds2-small, ds2-tiny" */
+/* "ds2-paper, ds2-small, ds2-demo, ds2-tiny" */
 const char *al_ds2_preset_names(void);
 
 /* Infers the architecture from tensor names and shapes of a state dict (e.g. written by

@@ -13,6 +13,7 @@ static const struct {
 } presets[] = {
     {"ds2-paper", {32, 5, 1024, AL_DS2_BINS, AL_DS2_CLASSES}},
     {"ds2-small", {32, 3, 256, AL_DS2_BINS, AL_DS2_CLASSES}},
+    {"ds2-demo", {8, 2, 128, AL_DS2_BINS, AL_DS2_CLASSES}},
     {"ds2-tiny", {4, 2, 16, AL_DS2_BINS, AL_DS2_CLASSES}},
 };
 
@@ -25,7 +26,7 @@ al_status al_ds2_preset(const char *name, al_ds2_config *cfg) {
     return al_error(AL_ERR_INVALID, "unknown model preset '%s' (%s)", name, al_ds2_preset_names());
 }
 
-const char *al_ds2_preset_names(void) { return "ds2-paper, ds2-small, ds2-tiny"; }
+const char *al_ds2_preset_names(void) { return "ds2-paper, ds2-small, ds2-demo, ds2-tiny"; }
 
 /* Time axis: conv1 kernel 11, stride 2, padding 5; conv2 kernel 11, stride 1, padding 5. */
 int al_ds2_output_length(int frames) { return al_conv_out_len(al_conv_out_len(frames, 11, 2, 5), 11, 1, 5); }
