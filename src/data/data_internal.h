@@ -34,6 +34,12 @@ al_status al_lines_open(al_lines *l, const char *path);
 /* Next line, NUL-terminated, without "\n" / "\r\n"; NULL at the end. Points into l's buffer. */
 char *al_lines_next(al_lines *l);
 void al_lines_close(al_lines *l);
+
+/* Reads a one-entry-per-line manifest: calls entry(c, src, dir, line, text) for every non-blank
+ * line (trimmed), with src the corpus's copy of the manifest path and dir its directory (for
+ * relative paths). Stops at the first error the callback returns. */
+typedef al_status (*al_manifest_entry_fn)(al_corpus *c, const char *src, const char *dir, int line, char *text);
+al_status al_read_manifest_lines(al_corpus *c, const char *manifest, al_manifest_entry_fn entry);
 /* Trims leading and trailing whitespace in place. */
 char *al_trim(char *s);
 

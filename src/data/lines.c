@@ -40,3 +40,22 @@ char *al_trim(char *s) {
     while (n && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
     return s;
 }
+
+al_status al_read_manifest_lines(al_corpus *c, const char *manifest, al_manifest_entry_fn entry) {
+    const char *src = al_data_source(c, manifest);
+    char *dir = al_path_dir(manifest);
+    if (!src || !dir) {
+        free(dir);
+        return al_error(AL_ERR_NOMEM, "out of memory");
+    }
+    al_lines l;
+    al_status st = al_lines_open(&l, manifest);
+    char *s;
+    while (st == AL_OK && (s = al_lines_next(&l))) {
+        s = al_trim(s);
+        if (*s) st = entry(c, src, dir, l.line, s);
+    }
+    al_lines_close(&l);
+    free(dir);
+    return st;
+}

@@ -26,7 +26,7 @@ static bool opt_number(const cJSON *obj, const char *key, double *v) {
     return true;
 }
 
-static al_status read_entry(al_corpus *c, const char *src, const char *dir, int line, const char *s) {
+static al_status read_entry(al_corpus *c, const char *src, const char *dir, int line, char *s) {
     cJSON *j = cJSON_Parse(s);
     al_status st = AL_OK;
     if (!j || !cJSON_IsObject(j)) {
@@ -63,20 +63,5 @@ static al_status read_entry(al_corpus *c, const char *src, const char *dir, int 
 
 al_status al_read_nemo(al_corpus *c, const char *manifest, const al_corpus_opts *o) {
     (void)o;
-    const char *src = al_data_source(c, manifest);
-    char *dir = al_path_dir(manifest);
-    if (!src || !dir) {
-        free(dir);
-        return al_error(AL_ERR_NOMEM, "out of memory");
-    }
-    al_lines l;
-    al_status st = al_lines_open(&l, manifest);
-    char *s;
-    while (st == AL_OK && (s = al_lines_next(&l))) {
-        s = al_trim(s);
-        if (*s) st = read_entry(c, src, dir, l.line, s);
-    }
-    al_lines_close(&l);
-    free(dir);
-    return st;
+    return al_read_manifest_lines(c, manifest, read_entry);
 }
