@@ -167,7 +167,48 @@ static void test_random_prune_and_finetune(void) {
     free(rp), free(trunk), free(ft);
 }
 
+/* Late rewinding: level 0 captures its weights after 2 optimizer steps; level 1 starts from them. */
+static void test_late_rewinding(void) {
+    if (!table) return;
+    const char *tiny = getenv("AL_TINY_CORPUS");
+    char train[1024], saved_run[1100], cmd[1300];
+    snprintf(train, sizeof train, "%s/train", tiny);
+    snprintf(saved_run, sizeof saved_run, "%s", run);
+    snprintf(run, sizeof run, "%s/run_rewind", al_test_tmpdir());
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", run);
+    CHECK(system(cmd) == 0);
+    al_lottery_opts o = al_lottery_defaults();
+    o.train.model = "ds2-tiny";
+    o.train.train_path = train;
+    o.train.epochs = 1;
+    o.train.batch_size = 8;
+    o.train.quiet = 1;
+    o.run_dir = run;
+    o.levels = 1;
+    o.prune.fraction = 0.5;
+    snprintf(o.rewind, sizeof o.rewind, "2it");
+    al_log_set_level(AL_LOG_WARN);
+    CHECK_OK(al_lottery_run(&o));
+    al_log_set_level(AL_LOG_INFO);
+    float *theta0 = al_param_block_new(table), *rewind = al_param_block_new(table), *start = al_param_block_new(table);
+    uint8_t *mask = al_mask_new(table);
+    load("theta0.safetensors", theta0, NULL);
+    load("rewind.safetensors", rewind, NULL);
+    load("level_01/start.safetensors", start, NULL);
+    load("level_01/mask.safetensors", NULL, mask);
+    size_t moved = 0, bad = 0;
+    for (size_t j = 0; j < table->total; j++) {
+        moved += rewind[j] != theta0[j];
+        bad += start[j] != (mask[j] ? rewind[j] : 0.0f);
+    }
+    CHECK_MSG(moved > 0, "the rewind point equals theta0");
+    CHECK_MSG(bad == 0, "level 1: %zu starting values differ from the rewind point (x) mask", bad);
+    al_free(theta0), al_free(rewind), al_free(start);
+    free(mask);
+    snprintf(run, sizeof run, "%s", saved_run);
+}
+
 static void finish(void) { al_ds2_free(model); }
 
 AL_TEST_MAIN(run_toy_lottery, test_files_exist, test_exact_sparsity_and_rewinding, test_random_reinit_is_new_every_level,
-             test_random_prune_and_finetune, finish)
+             test_random_prune_and_finetune, test_late_rewinding, finish)
