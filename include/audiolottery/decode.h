@@ -20,6 +20,22 @@ extern "C" {
  * *text is malloc'd (free with free()), normalised spaces (no leading/trailing/double). */
 al_status al_ctc_greedy(const float *scores, int T, size_t stride, int C, const al_alphabet *a, char **text);
 
+/* The same, also giving the frame at which each character of *text was emitted: *frames
+ * (malloc'd, strlen(*text) entries) for word timings (see al_word_times). */
+al_status al_ctc_greedy_frames(const float *scores, int T, size_t stride, int C, const al_alphabet *a, char **text,
+                               int **frames);
+
+/* Words of a decoded text with times: start = first frame of its first character, end = one
+ * frame after its last character, times in seconds (frame_seconds per output frame: 0.02 for
+ * DS2). *words is malloc'd (free each .word, then the array). */
+typedef struct {
+    char *word;
+    double start, end;
+} al_word_time;
+
+al_status al_word_times(const char *text, const int *frames, double frame_seconds, al_word_time **words, int *n);
+void al_word_times_free(al_word_time *words, int n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,7 @@
 #include "audiolottery/train.h"
 #include "cli/commands.h"
 #include "cli/input_names.h"
+#include "cli/model_inputs.h"
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -28,53 +29,6 @@ static void usage(FILE *out) {
             al_threads());
 }
 
-typedef struct {
-    char *name;
-    float *feat; /* (bins, frames), al_malloc'd */
-    int bins, frames;
-} input;
-
-static al_status read_feature_inputs(const char *path, input **out, int *n) {
-    al_st_file *f;
-    al_status st = al_st_open(path, &f);
-    if (st != AL_OK) return st;
-    *n = al_st_count(f);
-    *out = calloc(*n ? *n : 1, sizeof **out);
-    if (!*out) st = al_error(AL_ERR_NOMEM, "out of memory");
-    if (st == AL_OK && *n == 0) st = al_error(AL_ERR_EMPTY, "%s: no tensors", path);
-    for (int i = 0; st == AL_OK && i < *n; i++) {
-        const al_st_tensor *t = al_st_get(f, i);
-        if (t->dtype != AL_DT_F32 || t->ndim != 2 || t->shape[1] < 1) {
-            st = al_error(AL_ERR_FORMAT, "%s: tensor '%s' is not a 2-D F32 (bins, frames) matrix", path, t->name);
-            break;
-        }
-        input *in = &(*out)[i];
-        in->name = strdup(t->name);
-        in->bins = (int)t->shape[0];
-        in->frames = (int)t->shape[1];
-        in->feat = al_malloc(t->nbytes);
-        if (!in->name || !in->feat) st = al_error(AL_ERR_NOMEM, "out of memory");
-        else memcpy(in->feat, t->data, t->nbytes);
-    }
-    al_st_close(f);
-    return st;
-}
-
-static al_status read_audio_inputs(char **paths, int n, input *in) {
-    al_feature_opts fo = al_feature_defaults(AL_FEAT_SPECTROGRAM);
-    al_featurizer *fz;
-    al_status st = al_featurizer_new(&fo, &fz);
-    for (int i = 0; st == AL_OK && i < n; i++) {
-        al_audio a;
-        st = al_audio_read(paths[i], NULL, &a);
-        if (st == AL_OK) st = al_featurizer_compute(fz, a.samples, a.n, &in[i].feat, &in[i].bins, &in[i].frames);
-        if (st != AL_OK && a.samples) al_error_prefix(st, "%s: ", paths[i]);
-        al_audio_free(&a);
-    }
-    al_featurizer_free(fz);
-    return st;
-}
-
 /* log-softmax over each frame of logits (T, 1, C), written to out (T, C). */
 static void log_softmax_rows(float *out, const float *logits, int T, int C) {
     for (int t = 0; t < T; t++) {
@@ -87,9 +41,8 @@ static void log_softmax_rows(float *out, const float *logits, int T, int C) {
     }
 }
 
-static al_status run(const char *ckpt, input *in, int n, const char *out_path) {
-    int max_frames = 1;
-    for (int i = 0; i < n; i++) max_frames = in[i].frames > max_frames ? in[i].frames : max_frames;
+static al_status run(const char *ckpt, al_cli_input *in, int n, const char *out_path) {
+    int max_frames = al_cli_max_frames(in, n);
     al_ds2 *m;
     al_status st = al_ckpt_open_model(ckpt, 1, max_frames, &m);
     if (st != AL_OK) return st;
@@ -99,15 +52,9 @@ static al_status run(const char *ckpt, input *in, int n, const char *out_path) {
     al_st_writer *w = al_st_writer_new();
     if (!logits || !logp || !w) st = al_error(AL_ERR_NOMEM, "out of memory");
     for (int i = 0; st == AL_OK && i < n; i++) {
-        if (in[i].bins != cfg->n_bins) {
-            st = al_error(AL_ERR_FORMAT, "input '%s' has %d bins, the model expects %d", in[i].name, in[i].bins,
-                          cfg->n_bins);
-            break;
-        }
-        int out_len;
-        int T1 = al_ds2_forward(m, 0, in[i].feat, &in[i].frames, 1, in[i].frames, logits, &out_len);
-        if (T1 < 0) {
-            st = (al_status)T1;
+        int out_len = al_cli_run_model(m, &in[i], logits);
+        if (out_len < 0) {
+            st = (al_status)out_len;
             break;
         }
         log_softmax_rows(logp, logits, out_len, cfg->n_classes);
@@ -146,11 +93,11 @@ int al_cmd_logits(int argc, char **argv) {
         fprintf(stderr, "logits: needs --checkpoint, --out and either --features or audio files (see --help)\n");
         return 2;
     }
-    input *in = NULL;
+    al_cli_input *in = NULL;
     int n = 0;
     al_status st;
     if (features) {
-        st = read_feature_inputs(features, &in, &n);
+        st = al_cli_read_feature_inputs(features, &in, &n);
     } else {
         n = n_audio;
         in = calloc(n, sizeof *in);
@@ -158,14 +105,10 @@ int al_cmd_logits(int argc, char **argv) {
         st = in && names ? AL_OK : al_error(AL_ERR_INVALID, "cannot name the inputs");
         for (int i = 0; st == AL_OK && i < n; i++) in[i].name = names[i];
         free(names);
-        if (st == AL_OK) st = read_audio_inputs(argv + optind, n, in);
+        if (st == AL_OK) st = al_cli_read_audio_inputs(argv + optind, n, in);
     }
     if (st == AL_OK) st = run(ckpt, in, n, out);
     if (st != AL_OK) fprintf(stderr, "logits: %s\n", al_last_error());
-    for (int i = 0; in && i < n; i++) {
-        free(in[i].name);
-        al_free(in[i].feat);
-    }
-    free(in);
+    al_cli_free_inputs(in, n);
     return st == AL_OK ? 0 : 1;
 }

@@ -12,5 +12,6 @@ int al_cmd_info(int argc, char **argv);     /* cmd_info.c */
 int al_cmd_logits(int argc, char **argv);   /* cmd_logits.c */
 int al_cmd_lottery(int argc, char **argv);  /* cmd_lottery.c */
 int al_cmd_report(int argc, char **argv);   /* cmd_report.c */
+int al_cmd_transcribe(int argc, char **argv); /* cmd_transcribe.c */
 
 #endif

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"lottery", al_cmd_lottery, "find winning tickets: iterative magnitude pruning with rewinding, and baselines"},
     {"report", al_cmd_report, "tables, winning tickets, CSV and SVG plot of a lottery run directory"},
     {"eval", al_cmd_eval, "greedy WER/CER of a checkpoint on a corpus"},
+    {"transcribe", al_cmd_transcribe, "text, word times, JSON / SRT / WebVTT of audio files with a checkpoint"},
     {"logits", al_cmd_logits, "per-frame log-probabilities of a checkpoint for external decoders"},
     {"info", al_cmd_info, "parameter table of a model preset or a checkpoint (with sparsity)"},
 };

@@ -1,0 +1,112 @@
+/* audiolottery transcribe: text (and word times) of audio files with a checkpoint. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audiolottery/al.h"
+#include "audiolottery/decode.h"
+#include "audiolottery/train.h"
+#include "cli/cli_args.h"
+#include "cli/commands.h"
+#include "cli/model_inputs.h"
+#include "audiolottery/transcript.h"
+
+/* DS2 output frames are two 10 ms input frames. */
+#define FRAME_SECONDS 0.02
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: audiolottery transcribe --checkpoint FILE AUDIO... [options]\n\n"
+            "Transcribes each AUDIO file (any format the front end reads; resampled to 16 kHz) with greedy CTC\n"
+            "decoding. Word times come from the frames at which the path emits each word's characters.\n\n"
+            "options (default):\n"
+            "  --checkpoint FILE   model (required; ours or a PyTorch DeepSpeech2 state_dict)\n"
+            "  --format F          txt | json | srt | vtt (txt); srt and vtt take one AUDIO per output file\n"
+            "  --out FILE          write here (atomically) instead of standard output\n"
+            "  --threads N         OpenMP threads (all cores: %d)\n"
+            "  -h, --help          this help\n",
+            al_threads());
+}
+
+static al_status transcribe(al_ds2 *m, const al_cli_input *in, const char *file, al_transcript *t) {
+    const al_ds2_config *cfg = al_ds2_cfg(m);
+    float *logits = malloc(sizeof(float) * (size_t)al_ds2_output_length(in->frames) * cfg->n_classes);
+    if (!logits) return al_error(AL_ERR_NOMEM, "out of memory");
+    int T = al_cli_run_model(m, in, logits);
+    al_status st = T < 0 ? (al_status)T : AL_OK;
+    al_alphabet a = al_alphabet_default();
+    int *frames = NULL;
+    t->file = file;
+    t->duration = (in->frames - 1) * 0.01;
+    if (st == AL_OK) st = al_ctc_greedy_frames(logits, T, cfg->n_classes, cfg->n_classes, &a, &t->text, &frames);
+    if (st == AL_OK) st = al_word_times(t->text, frames, FRAME_SECONDS, &t->words, &t->n_words);
+    free(frames);
+    free(logits);
+    return st;
+}
+
+static al_status write_all(const char *path, const al_transcript *t, int n, al_transcript_format f) {
+    if (!path) return al_transcripts_write(stdout, t, n, f);
+    al_atomic_file af;
+    al_status st = al_atomic_open(&af, path);
+    if (st != AL_OK) return st;
+    st = al_transcripts_write(af.fp, t, n, f);
+    if (st != AL_OK) {
+        al_atomic_abort(&af);
+        return al_error_prefix(st, "%s: ", path);
+    }
+    return al_atomic_commit(&af);
+}
+
+int al_cmd_transcribe(int argc, char **argv) {
+    static const struct option longopts[] = {{"checkpoint", 1, 0, 'c'}, {"format", 1, 0, 'f'}, {"out", 1, 0, 'o'},
+                                              {"threads", 1, 0, 'j'},    {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
+    const char *ckpt = NULL, *out = NULL;
+    al_transcript_format format = AL_TRANSCRIPT_TXT;
+    int c;
+    int64_t v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': ckpt = optarg; break;
+        case 'f':
+            if (al_transcript_format_parse(optarg, &format) != AL_OK) {
+                fprintf(stderr, "transcribe: %s\n", al_last_error());
+                return 2;
+            }
+            break;
+        case 'o': out = optarg; break;
+        case 'j':
+            if (al_cli_int("transcribe", "--threads", optarg, 1, 1024, &v)) return 2;
+            al_set_threads((int)v);
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    int n = argc - optind;
+    if (!ckpt || n < 1) {
+        fprintf(stderr, "transcribe: needs --checkpoint and at least one audio file (see --help)\n");
+        return 2;
+    }
+    if ((format == AL_TRANSCRIPT_SRT || format == AL_TRANSCRIPT_VTT) && n != 1) {
+        fprintf(stderr, "transcribe: --format %s takes one audio file\n", al_transcript_format_ext(format));
+        return 2;
+    }
+    al_cli_input *in = calloc(n, sizeof *in);
+    al_transcript *t = calloc(n, sizeof *t);
+    al_ds2 *m = NULL;
+    al_status st = in && t ? al_cli_read_audio_inputs(argv + optind, n, in) : al_error(AL_ERR_NOMEM, "out of memory");
+    if (st == AL_OK) st = al_ckpt_open_model(ckpt, 1, al_cli_max_frames(in, n), &m);
+    for (int i = 0; st == AL_OK && i < n; i++) st = transcribe(m, &in[i], argv[optind + i], &t[i]);
+    if (st == AL_OK) st = write_all(out, t, n, format);
+    if (st != AL_OK) fprintf(stderr, "transcribe: %s\n", al_last_error());
+    for (int i = 0; t && i < n; i++) {
+        free(t[i].text);
+        al_word_times_free(t[i].words, t[i].n_words);
+    }
+    free(t);
+    al_cli_free_inputs(in, n);
+    al_ds2_free(m);
+    return st == AL_OK ? 0 : 1;
+}
