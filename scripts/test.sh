@@ -20,7 +20,7 @@ jobs=$(nproc)
 ctest --test-dir build -L "$labels" --output-on-failure -j"$jobs"
 if [[ -n "$asan" ]]; then
   echo "== again under AddressSanitizer + UndefinedBehaviorSanitizer =="
-  scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DAL_SANITIZE=ON
+  scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAL_SANITIZE=ON
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan -L fast --output-on-failure -j"$jobs"
 fi
