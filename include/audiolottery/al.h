@@ -10,6 +10,7 @@
 #include "audiolottery/synth.h"
 #include "audiolottery/data.h"
 #include "audiolottery/report.h"
+#include "audiolottery/metrics.h"
 
 #define AL_VERSION_STRING "0.1.0"
 

@@ -1,6 +1,7 @@
 /* NeMo JSON-lines manifests: {"audio_filepath": ..., "duration": s, "text": ..., "offset": s}
  * per line; relative paths are relative to the manifest's directory. */
 #include <cJSON.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,8 @@ static char *id_for(const char *audio, double offset) {
     size_t n = strcspn(base, ".");
     char *id = malloc(n + 32);
     if (!id) return NULL;
-    if (offset > 0) snprintf(id, n + 32, "%.*s_%lld", (int)n, base, (long long)(offset * 1000 + 0.5));
+    /* %.0f, not a cast to an integer: a manifest's offset may be 1e999 (inf) before it is checked */
+    if (offset > 0) snprintf(id, n + 32, "%.*s_%.0f", (int)n, base, floor(offset * 1000 + 0.5));
     else snprintf(id, n + 32, "%.*s", (int)n, base);
     return id;
 }

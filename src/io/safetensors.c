@@ -102,6 +102,7 @@ static al_status parse_tensor(const char *path, const cJSON *item, const char *d
 
 static al_status parse_metadata(const char *path, const cJSON *item, al_st_file *f) {
     if (!cJSON_IsObject(item)) return al_error(AL_ERR_FORMAT, "%s: __metadata__ is not an object", path);
+    if (f->meta) return al_error(AL_ERR_FORMAT, "%s: more than one __metadata__", path);
     int n = cJSON_GetArraySize(item);
     f->meta = calloc(n ? n : 1, sizeof *f->meta);
     if (!f->meta) return al_error(AL_ERR_NOMEM, "out of memory");
@@ -127,15 +128,17 @@ al_status al_st_open(const char *path, al_st_file **out) {
         return st;
     }
     if (f->size < 8) {
+        st = al_error(AL_ERR_FORMAT, "%s: not a safetensors file (only %zu bytes)", path, f->size);
         al_st_close(f);
-        return al_error(AL_ERR_FORMAT, "%s: not a safetensors file (only %zu bytes)", path, f->size);
+        return st;
     }
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--) hlen = (hlen << 8) | (uint8_t)f->bytes[i];
     if (hlen > ST_MAX_HEADER || hlen > f->size - 8) {
+        st = al_error(AL_ERR_FORMAT, "%s: not a safetensors file (header size %llu, file size %zu)", path,
+                      (unsigned long long)hlen, f->size);
         al_st_close(f);
-        return al_error(AL_ERR_FORMAT, "%s: not a safetensors file (header size %llu, file size %zu)", path,
-                        (unsigned long long)hlen, f->size);
+        return st;
     }
     cJSON *root = cJSON_ParseWithLength(f->bytes + 8, (size_t)hlen);
     if (!cJSON_IsObject(root)) {

@@ -9,22 +9,22 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # The data block of a safetensors file (after its JSON header): the two runs' headers differ only
 # in metadata naming their own run directory.
 data_block() { local h; h=$(od -An -tu8 -N8 "$1" | tr -d ' '); tail -c +$((8 + h + 1)) "$1"; }
-lottery() { # run_dir, extra args...
-  local out=$1; shift
-  "$AL_CLI" lottery --train "$AL_TINY_CORPUS/train" --dev "$AL_TINY_CORPUS/dev" --model ds2-tiny --epochs 1 \
-    --batch-size 8 --checkpoint-every 2 --levels 2 --prune-fraction 0.5 --branch random-reinit@2 --quiet \
-    --out "$out" "$@"
-}
+args=(lottery --train "$AL_TINY_CORPUS/train" --dev "$AL_TINY_CORPUS/dev" --model ds2-tiny --epochs 1
+  --batch-size 8 --checkpoint-every 2 --levels 2 --prune-fraction 0.5 --branch random-reinit@2 --quiet)
+lottery() { "$AL_CLI" "${args[@]}" --out "$@"; } # run_dir, extra args...
 
 lottery "$AL_TMP/a" > "$AL_TMP/a.log" 2>&1 || { tail -20 "$AL_TMP/a.log" >&2; fail "uninterrupted run"; }
 grep -q 'lottery run complete' "$AL_TMP/a.log" || fail "no completion line"
 grep -q 'remaining: 8275 of 33100' "$AL_TMP/a.log" || fail "level 2 should keep exactly 8275 of 33100 weights"
 
-lottery "$AL_TMP/b" > "$AL_TMP/b1.log" 2>&1 &
+# The program itself in the background (not a function: $! would be a subshell's pid, and killing
+# that would leave the program running).
+"$AL_CLI" "${args[@]}" --out "$AL_TMP/b" > "$AL_TMP/b1.log" 2>&1 &
 pid=$!
 sleep "$((2 + RANDOM % 6)).$((RANDOM % 10))"
 kill -9 "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
+! kill -0 "$pid" 2>/dev/null || fail "the killed run is still alive"
 lottery "$AL_TMP/b" > "$AL_TMP/b2.log" 2>&1 || { tail -20 "$AL_TMP/b2.log" >&2; fail "resumed run"; }
 n=0
 while IFS= read -r f; do

@@ -5,11 +5,9 @@
 set -euo pipefail
 : "${AL_CLI:?}" "${AL_TMP:?}" "${AL_TINY_CORPUS:?}"
 rm -rf "$AL_TMP"; mkdir -p "$AL_TMP"
-train() { # out_dir, extra args...
-  local out=$1; shift
-  "$AL_CLI" train --train "$AL_TINY_CORPUS/train" --dev "$AL_TINY_CORPUS/dev" --model ds2-tiny \
-    --epochs 2 --batch-size 4 --seed 3 --checkpoint-every 2 --spec-augment --quiet --out "$out" "$@"
-}
+args=(train --train "$AL_TINY_CORPUS/train" --dev "$AL_TINY_CORPUS/dev" --model ds2-tiny
+  --epochs 2 --batch-size 4 --seed 3 --checkpoint-every 2 --spec-augment --quiet)
+train() { "$AL_CLI" "${args[@]}" --out "$@"; } # out_dir, extra args...
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 train "$AL_TMP/a" 2> "$AL_TMP/a.log" || { cat "$AL_TMP/a.log" >&2; fail "uninterrupted run"; }
@@ -29,12 +27,15 @@ cmp "$AL_TMP/a/metrics.csv" "$AL_TMP/b/metrics.csv" >/dev/null 2>&1 ||
   diff <(cut -d, -f1-5 "$AL_TMP/a/metrics.csv") <(cut -d, -f1-5 "$AL_TMP/b/metrics.csv") || fail "metrics differ"
 
 # Killed with SIGKILL at a random moment after the first checkpoint.
-train "$AL_TMP/c" 2> "$AL_TMP/c1.log" &
+# The program itself in the background (not a function: $! would be a subshell's pid, and killing
+# that would leave the program running).
+"$AL_CLI" "${args[@]}" --out "$AL_TMP/c" 2> "$AL_TMP/c1.log" &
 pid=$!
 for _ in $(seq 200); do [[ -e "$AL_TMP/c/last.safetensors" ]] && break; sleep 0.05; done
 sleep "0.$((RANDOM % 5))"
 kill -9 "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
+! kill -0 "$pid" 2>/dev/null || fail "the killed run is still alive"
 train "$AL_TMP/c" 2> "$AL_TMP/c2.log" || { cat "$AL_TMP/c2.log" >&2; fail "run after kill"; }
 cmp "$AL_TMP/a/last.safetensors" "$AL_TMP/c/last.safetensors" || fail "run after SIGKILL differs"
 
