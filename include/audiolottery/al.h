@@ -11,6 +11,8 @@
 #include "audiolottery/data.h"
 #include "audiolottery/report.h"
 #include "audiolottery/metrics.h"
+#include "audiolottery/lm.h"
+#include "audiolottery/beam.h"
 
 #define AL_VERSION_STRING "0.1.0"
 

@@ -1,4 +1,4 @@
-/* audiolottery decoding of CTC outputs (beam search with an LM comes in src/decode later).
+/* audiolottery greedy decoding of CTC outputs and word times (beam search with an LM: beam.h).
  *
  * Usage:
  *   char *text;

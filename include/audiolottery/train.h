@@ -21,6 +21,7 @@
 #define AUDIOLOTTERY_TRAIN_H
 
 #include "audiolottery/audio.h"
+#include "audiolottery/beam.h"
 #include "audiolottery/data.h"
 #include "audiolottery/ds2.h"
 #include "audiolottery/metrics.h"
@@ -98,11 +99,26 @@ typedef struct {
     double seconds; /* audio evaluated */
 } al_eval_result;
 
-/* Greedy decoding of every utterance in corpus (eval-mode BatchNorm), batches of batch_size
- * sorted by duration. hyp_out: NULL, or receives corpus->n malloc'd strings (caller frees each
- * and the array). The model must have capacity for batch_size x the corpus's longest utterance. */
-al_status al_evaluate(al_ds2 *m, const al_corpus *corpus, const al_alphabet *a, int batch_size, al_eval_result *r,
-                      char ***hyp_out);
+/* Decodes every utterance in corpus (eval-mode BatchNorm), batches of batch_size sorted by
+ * duration: greedy when beam is NULL, else CTC prefix beam search with beam's options (LM, alpha,
+ * beta). hyp_out: NULL, or receives corpus->n malloc'd strings (caller frees each and the array).
+ * The model must have capacity for batch_size x the corpus's longest utterance. */
+al_status al_evaluate(al_ds2 *m, const al_corpus *corpus, const al_alphabet *a, int batch_size,
+                      const al_beam_opts *beam, al_eval_result *r, char ***hyp_out);
+
+/* The two steps of al_evaluate, so that decoding can be repeated without the model (tune-lm):
+ * per-utterance logits (T, C) in corpus order, then decoding (OpenMP over utterances, one beam
+ * workspace per thread; deterministic) and scoring. */
+typedef struct {
+    float *logits; /* (T, C), al_malloc'd */
+    int T;
+} al_utt_logits;
+
+al_status al_corpus_logits(al_ds2 *m, const al_corpus *corpus, const al_alphabet *a, int batch_size,
+                           al_utt_logits **out);
+void al_utt_logits_free(al_utt_logits *l, size_t n);
+al_status al_decode_and_score(const al_utt_logits *l, const al_corpus *corpus, int C, const al_alphabet *a,
+                              const al_beam_opts *beam, al_eval_result *r, char ***hyp_out);
 
 /* ---- training ----------------------------------------------------------------------------- */
 typedef struct {

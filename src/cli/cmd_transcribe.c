@@ -8,6 +8,7 @@
 #include "audiolottery/train.h"
 #include "cli/cli_args.h"
 #include "cli/commands.h"
+#include "cli/decode_options.h"
 #include "cli/model_inputs.h"
 #include "audiolottery/transcript.h"
 
@@ -17,18 +18,22 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: audiolottery transcribe --checkpoint FILE AUDIO... [options]\n\n"
-            "Transcribes each AUDIO file (any format the front end reads; resampled to 16 kHz) with greedy CTC\n"
-            "decoding. Word times come from the frames at which the path emits each word's characters.\n\n"
+            "Transcribes each AUDIO file (any format the front end reads; resampled to 16 kHz), greedy or with\n"
+            "beam search and an LM. Word times come from the frames at which the best path emits each word's\n"
+            "characters.\n\n"
             "options (default):\n"
             "  --checkpoint FILE   model (required; ours or a PyTorch DeepSpeech2 state_dict)\n"
             "  --format F          txt | json | srt | vtt (txt); srt and vtt take one AUDIO per output file\n"
             "  --out FILE          write here (atomically) instead of standard output\n"
             "  --threads N         OpenMP threads (all cores: %d)\n"
-            "  -h, --help          this help\n",
+            ,
             al_threads());
+    al_cli_decode_usage(out);
+    fprintf(out, "  -h, --help          this help\n");
 }
 
-static al_status transcribe(al_ds2 *m, const al_cli_input *in, const char *file, al_transcript *t) {
+static al_status transcribe(al_ds2 *m, const al_beam_opts *beam, al_beam_ws *ws, const al_cli_input *in,
+                            const char *file, al_transcript *t) {
     const al_ds2_config *cfg = al_ds2_cfg(m);
     float *logits = malloc(sizeof(float) * (size_t)al_ds2_output_length(in->frames) * cfg->n_classes);
     if (!logits) return al_error(AL_ERR_NOMEM, "out of memory");
@@ -38,7 +43,12 @@ static al_status transcribe(al_ds2 *m, const al_cli_input *in, const char *file,
     int *frames = NULL;
     t->file = file;
     t->duration = (in->frames - 1) * 0.01;
-    if (st == AL_OK) st = al_ctc_greedy_frames(logits, T, cfg->n_classes, cfg->n_classes, &a, &t->text, &frames);
+    if (st == AL_OK && !beam) st = al_ctc_greedy_frames(logits, T, cfg->n_classes, cfg->n_classes, &a, &t->text, &frames);
+    if (st == AL_OK && beam) {
+        al_beam_result r;
+        st = al_beam_decode(ws, logits, T, cfg->n_classes, &a, beam, &r);
+        if (st == AL_OK) t->text = r.text, frames = r.frames;
+    }
     if (st == AL_OK) st = al_word_times(t->text, frames, FRAME_SECONDS, &t->words, &t->n_words);
     free(frames);
     free(logits);
@@ -59,14 +69,20 @@ static al_status write_all(const char *path, const al_transcript *t, int n, al_t
 }
 
 int al_cmd_transcribe(int argc, char **argv) {
-    static const struct option longopts[] = {{"checkpoint", 1, 0, 'c'}, {"format", 1, 0, 'f'}, {"out", 1, 0, 'o'},
-                                              {"threads", 1, 0, 'j'},    {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
+    static const struct option longopts[] = {AL_DECODE_LONGOPTS,     {"checkpoint", 1, 0, 'c'}, {"format", 1, 0, 'f'},
+                                              {"out", 1, 0, 'o'},      {"threads", 1, 0, 'j'},    {"help", 0, 0, 'h'},
+                                              {0, 0, 0, 0}};
+    al_cli_decode dec;
+    al_cli_decode_begin(&dec);
     const char *ckpt = NULL, *out = NULL;
     al_transcript_format format = AL_TRANSCRIPT_TXT;
     int c;
     int64_t v;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int handled = al_cli_decode_option("transcribe", c, optarg, &dec);
+        if (handled < 0) return 2;
+        if (handled) continue;
         switch (c) {
         case 'c': ckpt = optarg; break;
         case 'f':
@@ -96,9 +112,21 @@ int al_cmd_transcribe(int argc, char **argv) {
     al_cli_input *in = calloc(n, sizeof *in);
     al_transcript *t = calloc(n, sizeof *t);
     al_ds2 *m = NULL;
-    al_status st = in && t ? al_cli_read_audio_inputs(argv + optind, n, in) : al_error(AL_ERR_NOMEM, "out of memory");
+    al_beam_ws *ws = NULL;
+    al_status st = in && t ? al_cli_decode_end(&dec) : al_error(AL_ERR_NOMEM, "out of memory");
+    if (st == AL_OK) st = al_cli_read_audio_inputs(argv + optind, n, in);
     if (st == AL_OK) st = al_ckpt_open_model(ckpt, 1, al_cli_max_frames(in, n), &m);
-    for (int i = 0; st == AL_OK && i < n; i++) st = transcribe(m, &in[i], argv[optind + i], &t[i]);
+    const al_beam_opts *beam = al_cli_decode_opts(&dec);
+    al_beam_opts with_frames;
+    if (beam) {
+        with_frames = *beam;
+        with_frames.want_frames = 1;
+        beam = &with_frames;
+    }
+    if (st == AL_OK && beam)
+        st = al_beam_ws_new(beam->beam_width, al_ds2_cfg(m)->n_classes, al_ds2_output_length(al_cli_max_frames(in, n)),
+                            &ws);
+    for (int i = 0; st == AL_OK && i < n; i++) st = transcribe(m, beam, ws, &in[i], argv[optind + i], &t[i]);
     if (st == AL_OK) st = write_all(out, t, n, format);
     if (st != AL_OK) fprintf(stderr, "transcribe: %s\n", al_last_error());
     for (int i = 0; t && i < n; i++) {
@@ -107,6 +135,8 @@ int al_cmd_transcribe(int argc, char **argv) {
     }
     free(t);
     al_cli_free_inputs(in, n);
+    al_beam_ws_free(ws);
+    al_cli_decode_free(&dec);
     al_ds2_free(m);
     return st == AL_OK ? 0 : 1;
 }

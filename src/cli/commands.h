@@ -14,5 +14,6 @@ int al_cmd_lottery(int argc, char **argv);  /* cmd_lottery.c */
 int al_cmd_report(int argc, char **argv);   /* cmd_report.c */
 int al_cmd_transcribe(int argc, char **argv); /* cmd_transcribe.c */
 int al_cmd_score(int argc, char **argv);    /* cmd_score.c */
+int al_cmd_tune_lm(int argc, char **argv);  /* cmd_tune_lm.c */
 
 #endif

@@ -18,6 +18,7 @@ static const command commands[] = {
     {"train", al_cmd_train, "train a DeepSpeech2 CNN-LSTM with CTC (resumable run directory)"},
     {"lottery", al_cmd_lottery, "find winning tickets: iterative magnitude pruning with rewinding, and baselines"},
     {"report", al_cmd_report, "tables, winning tickets, CSV and SVG plot of a lottery run directory"},
+    {"tune-lm", al_cmd_tune_lm, "grid search of the LM weight and word bonus on a dev corpus"},
     {"score", al_cmd_score, "WER/CER and SER of transcript files (sclite .trn or Kaldi text), sclite-compatible counts"},
     {"eval", al_cmd_eval, "greedy WER/CER of a checkpoint on a corpus"},
     {"transcribe", al_cmd_transcribe, "text, word times, JSON / SRT / WebVTT of audio files with a checkpoint"},

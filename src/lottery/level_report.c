@@ -64,7 +64,7 @@ static al_status score_set(al_ds2 **m, const char *ckpt, const al_train_opts *to
               : al_error(AL_ERR_EMPTY, "%s set %s: no usable utterances", name, path);
     al_eval_result r;
     al_alphabet a = al_alphabet_default();
-    if (st == AL_OK) st = al_evaluate(*m, c, &a, to->batch_size, &r, NULL);
+    if (st == AL_OK) st = al_evaluate(*m, c, &a, to->batch_size, NULL, &r, NULL);
     if (st == AL_OK) {
         cJSON *s = cJSON_AddObjectToObject(obj, name);
         cJSON_AddNumberToObject(s, "wer", al_error_rate(&r.words));

@@ -1,14 +1,20 @@
-/* Greedy evaluation of a model on a corpus: WER and CER. */
+/* Evaluation of a model on a corpus: per-utterance logits (batched forward passes), then greedy or
+ * beam-search decoding and WER/CER scoring. The two steps are separate so that decoding options
+ * can be tuned without running the model again (tune-lm). */
 #include "audiolottery/decode.h"
 #include "audiolottery/train.h"
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef AL_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 static int by_duration(const void *a, const void *b, void *corpus) {
     const al_corpus *c = corpus;
-    double da = c->utts[*(const size_t *)a].duration, db = c->utts[*(const size_t *)b].duration;
-    return da < db ? -1 : da > db ? 1 : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    double da = c->utts[i].duration, db = c->utts[j].duration;
+    return da < db ? -1 : da > db ? 1 : (i > j) - (i < j);
 }
 
 static size_t longest_text(const al_corpus *c) {
@@ -26,26 +32,30 @@ static double longest_duration(const al_corpus *c) {
     return m;
 }
 
-al_status al_evaluate(al_ds2 *m, const al_corpus *corpus, const al_alphabet *a, int batch_size, al_eval_result *r,
-                      char ***hyp_out) {
-    memset(r, 0, sizeof *r);
-    if (hyp_out) *hyp_out = NULL;
+void al_utt_logits_free(al_utt_logits *l, size_t n) {
+    for (size_t i = 0; l && i < n; i++) al_free(l[i].logits);
+    free(l);
+}
+
+al_status al_corpus_logits(al_ds2 *m, const al_corpus *corpus, const al_alphabet *a, int batch_size,
+                           al_utt_logits **out) {
+    *out = NULL;
     if (corpus->n == 0) return al_error(AL_ERR_EMPTY, "evaluate: the corpus has no utterances");
-    const al_ds2_config *cfg = al_ds2_cfg(m);
+    const int C = al_ds2_cfg(m)->n_classes;
     size_t *order = malloc(sizeof(size_t) * corpus->n);
-    char **hyps = calloc(corpus->n, sizeof *hyps);
+    al_utt_logits *res = calloc(corpus->n, sizeof *res);
     al_batch b;
     int max_frames = al_frames_for_seconds(longest_duration(corpus)) + 1;
-    al_status st = order && hyps ? al_batch_alloc(&b, batch_size, max_frames, (int)longest_text(corpus))
-                                 : al_error(AL_ERR_NOMEM, "evaluate: out of memory");
+    al_status st = order && res ? al_batch_alloc(&b, batch_size, max_frames, (int)longest_text(corpus))
+                                : al_error(AL_ERR_NOMEM, "evaluate: out of memory");
     if (st != AL_OK) {
-        free(order), free(hyps);
+        free(order), free(res);
         return st;
     }
     for (size_t i = 0; i < corpus->n; i++) order[i] = i;
     qsort_r(order, corpus->n, sizeof *order, by_duration, (void *)corpus);
     size_t max_T1 = (size_t)al_ds2_output_length(max_frames);
-    float *logits = malloc(sizeof(float) * max_T1 * batch_size * cfg->n_classes);
+    float *logits = malloc(sizeof(float) * max_T1 * batch_size * C);
     int *out_len = malloc(sizeof(int) * batch_size);
     if (!logits || !out_len) st = al_error(AL_ERR_NOMEM, "evaluate: out of memory");
     al_batch_source src = {.corpus = corpus, .alphabet = a};
@@ -54,24 +64,78 @@ al_status al_evaluate(al_ds2 *m, const al_corpus *corpus, const al_alphabet *a, 
         st = al_batch_load(&b, &src, order + start, n, 0, 0);
         int T1 = st == AL_OK ? al_ds2_forward(m, 0, b.x, b.lengths, b.N, b.T, logits, out_len) : st;
         if (T1 < 0) st = (al_status)T1;
-        for (int i = 0; i < n && st == AL_OK; i++) {
-            const al_utterance *u = &corpus->utts[order[start + i]];
-            char *hyp;
-            st = al_ctc_greedy(logits + (size_t)i * cfg->n_classes, out_len[i], (size_t)n * cfg->n_classes,
-                               cfg->n_classes, a, &hyp);
-            if (st == AL_OK) st = al_score_words(u->text, hyp, &r->words);
-            if (st == AL_OK) st = al_score_chars(u->text, hyp, &r->chars);
-            r->seconds += u->duration;
-            hyps[order[start + i]] = hyp;
+        for (int i = 0; i < n && st == AL_OK; i++) { /* (T1, n, C) -> utterance's (out_len, C) */
+            al_utt_logits *u = &res[order[start + i]];
+            u->T = out_len[i];
+            u->logits = al_malloc(sizeof(float) * (size_t)u->T * C);
+            if (!u->logits) st = al_error(AL_ERR_NOMEM, "evaluate: out of memory");
+            for (int t = 0; u->logits && t < u->T; t++)
+                memcpy(u->logits + (size_t)t * C, logits + ((size_t)t * n + i) * C, sizeof(float) * C);
         }
     }
     free(logits), free(out_len), free(order);
     al_batch_free(&b);
+    if (st != AL_OK) {
+        al_utt_logits_free(res, corpus->n);
+        return st;
+    }
+    *out = res;
+    return AL_OK;
+}
+
+al_status al_decode_and_score(const al_utt_logits *l, const al_corpus *corpus, int C, const al_alphabet *a,
+                              const al_beam_opts *beam, al_eval_result *r, char ***hyp_out) {
+    memset(r, 0, sizeof *r);
+    if (hyp_out) *hyp_out = NULL;
+    char **hyps = calloc(corpus->n ? corpus->n : 1, sizeof *hyps);
+    al_status *status = calloc(corpus->n ? corpus->n : 1, sizeof *status);
+    int max_T = 1;
+    for (size_t i = 0; i < corpus->n; i++) max_T = l[i].T > max_T ? l[i].T : max_T;
+    al_status st = hyps && status ? AL_OK : al_error(AL_ERR_NOMEM, "evaluate: out of memory");
+#pragma omp parallel if (st == AL_OK)
+    {
+        al_beam_ws *ws = NULL;
+        al_status wst = beam ? al_beam_ws_new(beam->beam_width, C, max_T, &ws) : AL_OK;
+#pragma omp for schedule(dynamic, 1)
+        for (size_t i = 0; i < corpus->n; i++) {
+            if (wst != AL_OK) {
+                status[i] = wst;
+                continue;
+            }
+            if (!beam) {
+                status[i] = al_ctc_greedy(l[i].logits, l[i].T, C, C, a, &hyps[i]);
+            } else {
+                al_beam_result res;
+                status[i] = al_beam_decode(ws, l[i].logits, l[i].T, C, a, beam, &res);
+                if (status[i] == AL_OK) hyps[i] = res.text, res.text = NULL;
+                if (status[i] == AL_OK) al_beam_result_free(&res);
+            }
+        }
+        al_beam_ws_free(ws);
+    }
+    for (size_t i = 0; i < corpus->n && st == AL_OK; i++) {
+        st = status[i];
+        if (st == AL_OK) st = al_score_words(corpus->utts[i].text, hyps[i], &r->words);
+        if (st == AL_OK) st = al_score_chars(corpus->utts[i].text, hyps[i], &r->chars);
+        r->seconds += corpus->utts[i].duration;
+    }
+    free(status);
     if (st == AL_OK && hyp_out) {
         *hyp_out = hyps;
     } else {
-        for (size_t i = 0; i < corpus->n; i++) free(hyps[i]);
+        for (size_t i = 0; hyps && i < corpus->n; i++) free(hyps[i]);
         free(hyps);
     }
+    return st;
+}
+
+al_status al_evaluate(al_ds2 *m, const al_corpus *corpus, const al_alphabet *a, int batch_size,
+                      const al_beam_opts *beam, al_eval_result *r, char ***hyp_out) {
+    al_utt_logits *l;
+    memset(r, 0, sizeof *r);
+    al_status st = al_corpus_logits(m, corpus, a, batch_size, &l);
+    if (st != AL_OK) return st;
+    st = al_decode_and_score(l, corpus, al_ds2_cfg(m)->n_classes, a, beam, r, hyp_out);
+    al_utt_logits_free(l, corpus->n);
     return st;
 }

@@ -235,7 +235,7 @@ static al_status end_of_epoch(trainer *tr, int epoch, double seconds) {
     al_eval_result r = {0};
     double wer = NAN, cer = NAN;
     if (tr->dev) {
-        al_status st = al_evaluate(tr->model, tr->dev, &tr->alphabet, o->batch_size, &r, NULL);
+        al_status st = al_evaluate(tr->model, tr->dev, &tr->alphabet, o->batch_size, NULL, &r, NULL);
         if (st != AL_OK) return al_error_prefix(st, "dev evaluation: ");
         wer = al_error_rate(&r.words);
         cer = al_error_rate(&r.chars);
