@@ -1,6 +1,5 @@
 /* audiolottery eval: WER/CER of a checkpoint on a corpus, greedy or beam search with an LM. */
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +8,7 @@
 #include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "cli/decode_options.h"
+#include "cli/model_inputs.h"
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -105,20 +105,12 @@ int al_cmd_eval(int argc, char **argv) {
         fprintf(stderr, "eval: --checkpoint and --corpus are required (see --help)\n");
         return 2;
     }
-    al_corpus_opts co = al_corpus_defaults();
-    co.max_duration = max_duration;
     al_corpus *corpus = NULL;
     al_ds2 *m = NULL;
     char **hyps = NULL;
     al_eval_result r;
     al_status st = al_cli_decode_end(&dec);
-    if (st == AL_OK) st = al_corpus_load(corpus_path, &co, &corpus);
-    if (st == AL_OK && corpus->n == 0) st = al_error(AL_ERR_EMPTY, "%s: no usable utterances", corpus_path);
-    if (st == AL_OK) {
-        double longest = 0;
-        for (size_t i = 0; i < corpus->n; i++) longest = fmax(longest, corpus->utts[i].duration);
-        st = al_ckpt_open_model(ckpt, (int)batch, al_frames_for_seconds(longest) + 1, &m);
-    }
+    if (st == AL_OK) st = al_cli_open_corpus_and_model(corpus_path, max_duration, ckpt, (int)batch, &corpus, &m);
     al_alphabet a = al_alphabet_default();
     double t0 = al_time_now();
     if (st == AL_OK) st = al_evaluate(m, corpus, &a, (int)batch, al_cli_decode_opts(&dec), &r, &hyps);

@@ -10,6 +10,7 @@
 #include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "cli/decode_options.h"
+#include "cli/model_inputs.h"
 
 #define MAX_GRID 64
 
@@ -81,19 +82,12 @@ int al_cmd_tune_lm(int argc, char **argv) {
         fprintf(stderr, "tune-lm: --checkpoint, --corpus and --lm are required (see --help)\n");
         return 2;
     }
-    al_corpus_opts co = al_corpus_defaults();
     al_corpus *corpus = NULL;
     al_ds2 *m = NULL;
     al_utt_logits *l = NULL;
     al_alphabet a = al_alphabet_default();
     al_status st = al_cli_decode_end(&dec);
-    if (st == AL_OK) st = al_corpus_load(corpus_path, &co, &corpus);
-    if (st == AL_OK && corpus->n == 0) st = al_error(AL_ERR_EMPTY, "%s: no usable utterances", corpus_path);
-    if (st == AL_OK) {
-        double longest = 0;
-        for (size_t i = 0; i < corpus->n; i++) longest = fmax(longest, corpus->utts[i].duration);
-        st = al_ckpt_open_model(ckpt, (int)batch, al_frames_for_seconds(longest) + 1, &m);
-    }
+    if (st == AL_OK) st = al_cli_open_corpus_and_model(corpus_path, 0, ckpt, (int)batch, &corpus, &m);
     if (st == AL_OK) st = al_corpus_logits(m, corpus, &a, (int)batch, &l);
     int C = m ? al_ds2_cfg(m)->n_classes : 0;
     al_eval_result r;

@@ -1,11 +1,13 @@
 /* Model inputs for logits and transcribe (see model_inputs.h). */
 #include "cli/model_inputs.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audiolottery/audio.h"
 #include "audiolottery/io.h"
+#include "audiolottery/train.h"
 
 al_status al_cli_read_feature_inputs(const char *path, al_cli_input **out, int *n) {
     al_st_file *f;
@@ -69,4 +71,18 @@ int al_cli_run_model(al_ds2 *m, const al_cli_input *in, float *out) {
     int out_len;
     int T1 = al_ds2_forward(m, 0, in->feat, &in->frames, 1, in->frames, out, &out_len);
     return T1 < 0 ? T1 : out_len;
+}
+
+al_status al_cli_open_corpus_and_model(const char *corpus_path, double max_duration, const char *ckpt,
+                                       int batch_size, al_corpus **corpus, al_ds2 **model) {
+    *corpus = NULL;
+    *model = NULL;
+    al_corpus_opts co = al_corpus_defaults();
+    co.max_duration = max_duration;
+    al_status st = al_corpus_load(corpus_path, &co, corpus);
+    if (st == AL_OK && (*corpus)->n == 0) st = al_error(AL_ERR_EMPTY, "%s: no usable utterances", corpus_path);
+    if (st != AL_OK) return st;
+    double longest = 0;
+    for (size_t i = 0; i < (*corpus)->n; i++) longest = fmax(longest, (*corpus)->utts[i].duration);
+    return al_ckpt_open_model(ckpt, batch_size, al_frames_for_seconds(longest) + 1, model);
 }

@@ -3,6 +3,7 @@
 #ifndef AL_CLI_MODEL_INPUTS_H
 #define AL_CLI_MODEL_INPUTS_H
 
+#include "audiolottery/data.h"
 #include "audiolottery/ds2.h"
 
 typedef struct {
@@ -21,5 +22,10 @@ int al_cli_max_frames(const al_cli_input *in, int n);
 /* Runs m (eval mode, batch of one) on in; logits (T_out, classes) into out (capacity for
  * al_ds2_output_length(in->frames) rows); returns T_out or a negative al_status. */
 int al_cli_run_model(al_ds2 *m, const al_cli_input *in, float *out);
+
+/* Loads the corpus at corpus_path (utterances longer than max_duration skipped; 0: none) and the
+ * checkpoint with capacity for batch_size x the corpus's longest utterance (eval, tune-lm). */
+al_status al_cli_open_corpus_and_model(const char *corpus_path, double max_duration, const char *ckpt,
+                                       int batch_size, al_corpus **corpus, al_ds2 **model);
 
 #endif
