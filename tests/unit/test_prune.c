@@ -113,6 +113,7 @@ static void test_layerwise_ignore_and_own_rate(void) {
     CHECK(kept_in(&t, m, idx[2]) == 3);                                 /* 12 * 0.25 */
     CHECK(kept_in(&t, m, idx[3]) == 7);                                 /* ignored */
     CHECK(plan.kept_total == 13 + 3 + 7);
+    al_prune_plan_free(&plan);
     al_prune_opts bad = al_prune_defaults();
     CHECK_OK(al_prune_add_ignore(&bad, "b"));
     CHECK(al_prune_plan_level(&t, &bad, 1, &plan) == AL_ERR_INVALID); /* b is not prunable */
