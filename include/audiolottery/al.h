@@ -13,6 +13,7 @@
 #include "audiolottery/metrics.h"
 #include "audiolottery/lm.h"
 #include "audiolottery/beam.h"
+#include "audiolottery/sparse.h"
 
 #define AL_VERSION_STRING "0.1.0"
 
