@@ -40,6 +40,21 @@ static int64_t kept(const uint8_t *mask) {
     return k;
 }
 
+/* The toy recipe: ds2-tiny, one epoch per run, batch 8, 50% pruned per level, into RUN. */
+static al_lottery_opts toy_opts(const char *train, const char *dev, int levels) {
+    al_lottery_opts o = al_lottery_defaults();
+    o.train.model = "ds2-tiny";
+    o.train.train_path = train;
+    o.train.dev_path = dev;
+    o.train.epochs = 1;
+    o.train.batch_size = 8;
+    o.train.quiet = 1;
+    o.run_dir = run;
+    o.levels = levels;
+    o.prune.fraction = 0.5;
+    return o;
+}
+
 static void run_toy_lottery(void) {
     const char *tiny = getenv("AL_TINY_CORPUS");
     CHECK_MSG(tiny != NULL, "AL_TINY_CORPUS is not set");
@@ -50,16 +65,7 @@ static void run_toy_lottery(void) {
     CHECK(system(cmd) == 0);
     snprintf(train, sizeof train, "%s/train", tiny);
     snprintf(dev, sizeof dev, "%s/dev", tiny);
-    al_lottery_opts o = al_lottery_defaults();
-    o.train.model = "ds2-tiny";
-    o.train.train_path = train;
-    o.train.dev_path = dev;
-    o.train.epochs = 1;
-    o.train.batch_size = 8;
-    o.train.quiet = 1;
-    o.run_dir = run;
-    o.levels = 2;
-    o.prune.fraction = 0.5;
+    al_lottery_opts o = toy_opts(train, dev, 2);
     CHECK_OK(al_lottery_add_branch(&o, "random-reinit"));
     CHECK_OK(al_lottery_add_branch(&o, "random-prune@2"));
     CHECK_OK(al_lottery_add_branch(&o, "finetune@2"));
@@ -177,15 +183,7 @@ static void test_late_rewinding(void) {
     snprintf(run, sizeof run, "%s/run_rewind", al_test_tmpdir());
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", run);
     CHECK(system(cmd) == 0);
-    al_lottery_opts o = al_lottery_defaults();
-    o.train.model = "ds2-tiny";
-    o.train.train_path = train;
-    o.train.epochs = 1;
-    o.train.batch_size = 8;
-    o.train.quiet = 1;
-    o.run_dir = run;
-    o.levels = 1;
-    o.prune.fraction = 0.5;
+    al_lottery_opts o = toy_opts(train, NULL, 1);
     snprintf(o.rewind, sizeof o.rewind, "2it");
     al_log_set_level(AL_LOG_WARN);
     CHECK_OK(al_lottery_run(&o));
