@@ -69,8 +69,8 @@ void al_cli_train_usage(FILE *out, const al_train_opts *d) {
             "  --clip X                global gradient-norm clipping (%g)\n"
             "  --seed N                %llu\n"
             "  --threads N             OpenMP threads (all cores: %d)\n"
-            "  --min-duration S        skip shorter utterances (%g: none)\n"
-            "  --max-duration S        skip longer utterances (%g)\n"
+            "  --min-duration S        skip shorter training utterances (%g: none)\n"
+            "  --max-duration S        skip longer training utterances (%g)\n"
             "  --spec-augment          SpecAugment: 1 frequency mask <= 27 bins, 1 time mask <= 70 frames (off)\n"
             "  --checkpoint-every N    write last.safetensors every N batches (%d)\n"
             "  --quiet                 no progress bar\n",

@@ -51,8 +51,7 @@ al_status al_write_mask(const al_param_table *t, const uint8_t *mask, int level,
 static al_status score_set(al_ds2 **m, const char *ckpt, const al_train_opts *to, const char *path, const char *name,
                            cJSON *obj) {
     if (!path) return AL_OK;
-    al_corpus_opts co = al_corpus_defaults();
-    co.max_duration = to->max_duration;
+    al_corpus_opts co = al_corpus_defaults(); /* whole set: the duration filters are for training only */
     al_corpus *c;
     al_status st = al_corpus_load(path, &co, &c);
     if (st != AL_OK) return al_error_prefix(st, "%s set: ", name);

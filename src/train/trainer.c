@@ -139,10 +139,14 @@ static int max_text(const al_corpus *c) {
     return m;
 }
 
+/* The duration filters select training utterances only: dev is always scored whole, so that model
+ * selection (and the numbers reported with it) sees every dev utterance. */
 static al_status load_corpus(const char *path, const al_train_opts *o, const char *what, al_corpus **out) {
     al_corpus_opts co = al_corpus_defaults();
-    co.min_duration = o->min_duration;
-    co.max_duration = o->max_duration;
+    if (!strcmp(what, "train")) {
+        co.min_duration = o->min_duration;
+        co.max_duration = o->max_duration;
+    }
     al_status st = al_corpus_load(path, &co, out);
     if (st != AL_OK) return al_error_prefix(st, "%s corpus: ", what);
     if ((*out)->n == 0) return al_error(AL_ERR_EMPTY, "%s corpus %s: no usable utterances", what, path);

@@ -6,8 +6,11 @@ set -euo pipefail
 : "${AL_CLI:?}" "${AL_TMP:?}" "${AL_TINY_CORPUS:?}" "${AL_TEST_DATA:?}"
 rm -rf "$AL_TMP"; mkdir -p "$AL_TMP"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-"$AL_CLI" train --train "$AL_TINY_CORPUS/train" --model ds2-tiny --epochs 1 --batch-size 8 --quiet \
-  --out "$AL_TMP/run" 2>/dev/null
+# --max-duration filters training utterances only: dev (1.5 to 3 s) must be scored whole.
+"$AL_CLI" train --train "$AL_TINY_CORPUS/train" --dev "$AL_TINY_CORPUS/dev" --max-duration 2 --model ds2-tiny \
+  --epochs 1 --batch-size 8 --quiet --out "$AL_TMP/run" 2> "$AL_TMP/train.log"
+grep -Eq '^train: [0-9]+ utterances, .* \([1-9][0-9]* skipped\)' "$AL_TMP/train.log" || fail "train set not filtered"
+grep -q '^dev: 6 utterances, .* (0 skipped)' "$AL_TMP/train.log" || fail "dev set filtered by --max-duration"
 ckpt=$AL_TMP/run/last.safetensors
 lm=$AL_TEST_DATA/lm/tiny.arpa
 test_set=$AL_TINY_CORPUS/test-clean
