@@ -14,7 +14,8 @@ then scored on the test sets.
       --plan train.json --dev dev.json --test test-clean=tc.json --test test-other=to.json \
       --model ds2-small --out runs/torch-ref --threads 2
 (dev/test JSON files: `audiolottery corpus DIR --plan FILE`; only their utterance lists are used.)
-Writes OUT/metrics.csv (epoch, train_loss, dev_wer, dev_cer, lr, epoch_seconds) and OUT/test.csv.
+Writes OUT/metrics.csv (epoch, train_loss, dev_wer, dev_cer, lr, epoch_seconds) and OUT/test.csv, and
+OUT/state.pt after every epoch: the same command after a kill resumes after the last finished epoch.
 """
 import argparse
 import csv
@@ -98,6 +99,15 @@ def evaluate(model, feats, texts, batch=32):
     return 100.0 * we / wn, 100.0 * ce / cn
 
 
+def save_atomic(obj, path):
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        torch.save(obj, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--plan", required=True)
@@ -123,11 +133,26 @@ def main():
     model = ref.build(a.model)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-5)
-    best_wer, best_state, best_epoch = math.inf, None, 0
-    with open(os.path.join(a.out, "metrics.csv"), "w", newline="") as f:
+    best_wer, best_state, best_epoch, done = math.inf, None, 0, 0
+    state_path, metrics_path = os.path.join(a.out, "state.pt"), os.path.join(a.out, "metrics.csv")
+    if os.path.exists(state_path):  # resume after the last finished epoch
+        s = torch.load(state_path)
+        model.load_state_dict(s["model"])
+        opt.load_state_dict(s["optimizer"])
+        torch.set_rng_state(s["rng"])
+        best_wer, best_state, best_epoch, done = s["best_wer"], s["best_state"], s["best_epoch"], s["epoch"]
+        print(f"resuming after epoch {done} ({state_path})", flush=True)
+        with open(metrics_path) as f:  # drop rows of an epoch that finished after the state was saved
+            rows = f.read().splitlines()[:done + 1]
+        with open(metrics_path, "w") as f:
+            f.write("\n".join(rows) + "\n")
+    with open(metrics_path, "a" if done else "w", newline="") as f:
         log = csv.writer(f)
-        log.writerow(["epoch", "train_loss", "dev_wer", "dev_cer", "lr", "epoch_seconds"])
+        if not done:
+            log.writerow(["epoch", "train_loss", "dev_wer", "dev_cer", "lr", "epoch_seconds"])
         for epoch, batches in enumerate(plan["epochs"]):
+            if epoch < done:
+                continue
             start, total, count = time.time(), 0.0, 0
             for j, idx in enumerate(batches):
                 x, lengths, targets, target_lengths = make_batch(feats, texts, idx)
@@ -154,6 +179,9 @@ def main():
             if wer < best_wer:
                 best_wer, best_epoch = wer, epoch + 1
                 best_state = {k: v.clone() for k, v in model.state_dict().items()}
+            save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(),
+                         "best_wer": best_wer, "best_state": best_state, "best_epoch": best_epoch,
+                         "epoch": epoch + 1}, state_path)
     model.load_state_dict(best_state)
     with open(os.path.join(a.out, "test.csv"), "w", newline="") as f:
         log = csv.writer(f)
