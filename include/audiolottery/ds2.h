@@ -31,6 +31,7 @@
 #define AUDIOLOTTERY_DS2_H
 
 #include "audiolottery/param.h"
+#include "audiolottery/prune.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -77,6 +78,14 @@ const al_ds2_config *al_ds2_cfg(const al_ds2 *m);
  * +-1/sqrt(fan_in) (LSTM: +-1/sqrt(H)), BatchNorm weight 1, bias 0, running mean 0, var 1. */
 void al_ds2_init_weights(al_ds2 *m, uint64_t seed);
 
+/* The output units for --structure channel (see prune.h), in table order: each conv output
+ * channel (its filter; consumers: the next conv's input channel, or for conv.seq_module.3 its 41
+ * columns of both directions' rnns.0 input weights, the conv output being flattened channel-major)
+ * and each LSTM hidden unit (its 4 gate rows of both weights of both directions; consumers: its
+ * column of both recurrent weights and of the next layer's input weights or the output layer).
+ * The output layer's rows (classes) are never units. Free with al_prune_units_free. */
+al_status al_ds2_units(al_ds2 *m, al_prune_units *u);
+
 /* Forward pass. train: 1 uses batch statistics and updates the BatchNorm running statistics
  * (momentum 0.1) and keeps what backward needs; 0 uses running statistics (an utterance's
  * logits then do not depend on the rest of the batch). x (N, 1, n_bins, T); lengths (N) in
@@ -88,6 +97,51 @@ int al_ds2_forward(al_ds2 *m, int train, const float *x, const int *lengths, int
 /* Backward pass for the last training forward: dlogits (T_out, N, n_classes); ADDS the
  * parameter gradients into the table's gradient block. */
 al_status al_ds2_backward(al_ds2 *m, const float *dlogits);
+
+/* ---- sparse inference (ds2_sparse.c) ------------------------------------------------------
+ * Usage (a pruned checkpoint: masked weights are exactly zero):
+ *   al_ds2_sparse_report r;
+ *   st = al_ds2_sparsify(m, mask, AL_DS2_FORMAT_AUTO, &r);   // mask NULL: keep the nonzeros
+ *   al_ds2_forward(m, 0, ...);                               // eval mode now runs sparse
+ *   al_ds2_densify(m);                                       // back to dense (al_ds2_free also frees)
+ * sparsify copies the conv and LSTM weights as they are now into sparse matrices, each in the
+ * format that is fastest for its mask structure, density and product width (thresholds measured
+ * by bench_sparse, see ds2_sparse.c); the output linear (classes x H, under 1% of the work) stays
+ * dense. Only eval-mode forwards (train = 0) use them: change the weights afterwards only
+ * together with another al_ds2_sparsify (which replaces the matrices) or al_ds2_densify. Logits
+ * equal the dense path's up to float rounding (summation order). */
+typedef enum {
+    AL_DS2_FORMAT_AUTO = 0, /* sparsify: choose per weight */
+    AL_DS2_FORMAT_DENSE,    /* sgemm on the parameter table's weight */
+    AL_DS2_FORMAT_CSR,
+    AL_DS2_FORMAT_BSR8      /* 8 x 1 blocks (8 consecutive output rows, one input column) */
+} al_ds2_format;
+
+#define AL_DS2_SPARSE_MAX 64 /* weights a report holds: 2 convs + 4 per LSTM layer */
+
+typedef struct {
+    char name[AL_PARAM_NAME_MAX];
+    int rows, cols;       /* the product's matrix: LSTM (4H, In) or (4H, H); conv the repacked
+                             (kernel columns per phase x C_out, phases x C_in x kh) */
+    int n;                /* product width the choice assumed: 1 (recurrent step, the narrowest),
+                             or a wide block of frames (input projection, conv tiles) */
+    double kept;          /* kept weights / weights of the tensor */
+    double stored;        /* values the chosen format stores / (rows x cols): the share of dense work */
+    al_ds2_format format; /* the choice */
+} al_ds2_sparse_weight;
+
+typedef struct {
+    int n;                                /* weights (2 + 4 L) */
+    al_ds2_sparse_weight w[AL_DS2_SPARSE_MAX];
+} al_ds2_sparse_report;
+
+/* mask: one byte per float of the parameter table (audiolottery/prune.h), NULL keeps nonzeros.
+ * format: AL_DS2_FORMAT_AUTO chooses per weight, another value forces it for every weight. r
+ * (may be NULL) receives the choices. On failure the model keeps what it had. */
+al_status al_ds2_sparsify(al_ds2 *m, const uint8_t *mask, al_ds2_format format, al_ds2_sparse_report *r);
+void al_ds2_densify(al_ds2 *m);
+/* "auto", "dense", "csr", "bsr8x1" */
+const char *al_ds2_format_name(al_ds2_format f);
 
 #ifdef __cplusplus
 }

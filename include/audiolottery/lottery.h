@@ -22,6 +22,9 @@
  * random-prune-global (random mask with the level's pool counts), random-reinit (the level's mask
  * with freshly drawn initial values, new at every level), finetune (one-shot magnitude pruning of
  * level 0's trained weights to the level's sparsity, keeping those weights, then training).
+ * With prune.structure block or channel (see prune.h) the trunk and every branch prune whole
+ * blocks or channels (random branches: random blocks or channels, same counts); the model's units
+ * for channel pruning come from al_ds2_units. target_percent still counts weights.
  */
 #ifndef AUDIOLOTTERY_LOTTERY_H
 #define AUDIOLOTTERY_LOTTERY_H

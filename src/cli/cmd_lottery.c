@@ -27,6 +27,10 @@ static void usage(FILE *out, const al_lottery_opts *d) {
             "  --prune-ignore NAME     never prune this tensor (repeatable; see 'audiolottery info --model')\n"
             "  --prune-rate NAME=P     prune this tensor on its own at P per level (repeatable)\n"
             "  --prune-floor P         warn when a tensor keeps less than this share (%g)\n"
+            "  --structure S           unstructured | block:KxM (K rows x M columns, e.g. block:8x1) | channel\n"
+            "                          (whole conv channels / LSTM units); counts are then in blocks or channels\n"
+            "                          (unstructured)\n"
+            "  --block-score S         l1 | l2 norm of a block's or channel's weights ranks it (l1)\n"
             "  --rewind R              init | <N>it | <N>ep: the point of level 0's training to rewind to (%s)\n"
             "  --branch KIND[@L,...]   random-prune | random-prune-global | random-reinit | finetune at levels L\n"
             "                          (every level >= 1 without @; repeatable)\n"
@@ -50,6 +54,8 @@ int al_cmd_lottery(int argc, char **argv) {
                                              {"prune-ignore", 1, 0, 'i'},
                                              {"prune-rate", 1, 0, 'r'},
                                              {"prune-floor", 1, 0, 'f'},
+                                             {"structure", 1, 0, 'S'},
+                                             {"block-score", 1, 0, 'B'},
                                              {"rewind", 1, 0, 'w'},
                                              {"branch", 1, 0, 'b'},
                                              {"test-clean", 1, 0, 'c'},
@@ -81,6 +87,8 @@ int al_cmd_lottery(int argc, char **argv) {
             break;
         case 'i': st = al_prune_add_ignore(&o.prune, optarg); break;
         case 'r': st = al_prune_add_rate(&o.prune, optarg); break;
+        case 'S': st = al_prune_set_structure(&o.prune, optarg); break;
+        case 'B': st = al_prune_set_score(&o.prune, optarg); break;
         case 'w': snprintf(o.rewind, sizeof o.rewind, "%s", optarg); break;
         case 'b': st = al_lottery_add_branch(&o, optarg); break;
         case 'c': o.test_clean = optarg; break;

@@ -77,7 +77,15 @@ static void lottery_config(const al_lottery_opts *o, const char *train_config, c
     len += snprintf(buf + len, n - len, "],\"rates\":[");
     for (int i = 0; i < o->prune.n_rates && len < (int)n; i++)
         len += snprintf(buf + len, n - len, "%s\"%s=%.17g\"", i ? "," : "", o->prune.rate_name[i], o->prune.rate[i]);
-    snprintf(buf + len, n - len > 0 ? n - len : 0, "],\"train\":%s}", train_config);
+    len += snprintf(buf + len, n - len > 0 ? n - len : 0, "]");
+    /* only structured runs name their structure, so unstructured run dirs keep their config */
+    if (o->prune.structure != AL_STRUCT_UNSTRUCTURED && len < (int)n) {
+        char structure[64];
+        al_prune_structure_name(&o->prune, structure, sizeof structure);
+        len += snprintf(buf + len, n - len, ",\"structure\":\"%s\",\"block_score\":\"%s\"", structure,
+                        al_prune_score_name(o->prune.score));
+    }
+    snprintf(buf + len, n - len > 0 ? n - len : 0, ",\"train\":%s}", train_config);
 }
 
 /* Optimizer steps of `rewind` ("<N>it", "<N>ep"); 0 for "init". */
@@ -192,6 +200,8 @@ static al_status train_and_report(const al_lottery_opts *o, al_ds2 *m, const cha
     al_status st = mask ? al_load_weights_and_mask(al_ds2_params(m), NULL, mask_path, mask)
                         : al_error(AL_ERR_NOMEM, "out of memory");
     if (st == AL_OK) st = al_mask_count(al_ds2_params(m), mask, &mr);
+    if (st == AL_OK && (st = al_mask_count_groups(al_ds2_params(m), &o->prune, mask, &mr)) != AL_OK)
+        al_mask_report_free(&mr);
     free(mask);
     if (st != AL_OK) return st;
     al_log(AL_LOG_INFO, "== %s level %d: %s, %.3f%% of prunable weights remain ==", kind, L, dir,
@@ -231,7 +241,9 @@ static al_status run_branch(const al_lottery_opts *o, al_ds2 *m, al_branch_kind 
     return train_and_report(o, m, dir, al_branch_kind_name(kind), L, &to);
 }
 
-al_status al_lottery_run(const al_lottery_opts *o) {
+al_status al_lottery_run(const al_lottery_opts *opts) {
+    al_lottery_opts run = *opts; /* with the model's units for --structure channel */
+    const al_lottery_opts *o = &run;
     if (!o->train.train_path || !o->run_dir) return al_error(AL_ERR_INVALID, "lottery: --train and --out are required");
     int64_t capture = 0;
     al_status st = rewind_steps(o, &capture);
@@ -241,6 +253,12 @@ al_status al_lottery_run(const al_lottery_opts *o) {
     st = al_ds2_preset(o->train.model, &cfg);
     if (st == AL_OK) st = al_ds2_new(&cfg, 1, 16, &m);
     if (st != AL_OK) return st;
+    al_prune_units units;
+    al_prune_units_init(&units);
+    if (o->prune.structure == AL_STRUCT_CHANNEL) {
+        st = al_ds2_units(m, &units);
+        run.prune.units = &units;
+    }
     int last = al_lottery_last_level(o, (int64_t)al_param_count_prunable(al_ds2_params(m)));
 
     char train_config[4096], config[8192], theta0[4096], rewind_point[4096];
@@ -248,7 +266,7 @@ al_status al_lottery_run(const al_lottery_opts *o) {
     lottery_config(o, train_config, config, sizeof config);
     snprintf(theta0, sizeof theta0, "%s/theta0.safetensors", o->run_dir);
     snprintf(rewind_point, sizeof rewind_point, "%s/rewind.safetensors", o->run_dir);
-    st = al_run_dir_claim(o->run_dir, config);
+    if (st == AL_OK) st = al_run_dir_claim(o->run_dir, config);
     if (st == AL_OK) st = write_theta0(o, m, theta0);
     for (int L = 0; L <= last && st == AL_OK; L++) {
         char dir[4096], mask_path[4200];
@@ -270,6 +288,7 @@ al_status al_lottery_run(const al_lottery_opts *o) {
                 st = run_branch(o, m, o->branch_kind[b], L, dir, theta0);
     }
     if (st == AL_OK) al_log(AL_LOG_INFO, "lottery run complete: %s (audiolottery report %s)", o->run_dir, o->run_dir);
+    al_prune_units_free(&units);
     al_ds2_free(m);
     return st;
 }

@@ -1,5 +1,5 @@
 /* Pruning plans, magnitude and random masks with exact counts, mask reports and I/O. */
-#include "audiolottery/prune.h"
+#include "prune/prune_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -48,6 +48,8 @@ void al_prune_plan_free(al_prune_plan *plan) {
     free(plan->pool);
     free(plan->size);
     free(plan->keep);
+    free(plan->first);
+    free(plan->unit);
     memset(plan, 0, sizeof *plan);
 }
 
@@ -70,15 +72,28 @@ al_status al_prune_plan_level(const al_param_table *t, const al_prune_opts *o, i
         al_prune_plan_free(plan);
         return al_error(AL_ERR_NOMEM, "out of memory");
     }
+    al_status st = al_prune_layout(t, o, plan);
+    if (st != AL_OK) {
+        al_prune_plan_free(plan);
+        return st;
+    }
     for (int i = 0; i < t->n; i++) {
         const al_param *p = &t->params[i];
         plan->pool[i] = -1;
         if (!(p->flags & AL_PARAM_PRUNABLE)) continue;
-        plan->prunable_total += (int64_t)p->numel;
+        /* what the pools count: weights, or the groups the tensor owns */
+        int64_t count = plan->first ? plan->first[i + 1] - plan->first[i] : (int64_t)p->numel;
+        int ruled = find_rule(o->ignore, o->n_ignore, p->name) >= 0 || find_rule(o->rate_name, o->n_rates, p->name) >= 0;
+        if (ruled && count == 0) {
+            al_prune_plan_free(plan);
+            return al_error(AL_ERR_INVALID, "prune: '%s' owns no channels to prune; a --prune-ignore or --prune-rate "
+                            "rule under --structure channel names a unit's first tensor", p->name);
+        }
+        plan->prunable_total += count;
         if (find_rule(o->ignore, o->n_ignore, p->name) >= 0) continue;
         int r = find_rule(o->rate_name, o->n_rates, p->name);
         plan->pool[i] = r >= 0 || o->scope == AL_PRUNE_LAYERWISE ? 1 + i : 0;
-        plan->size[plan->pool[i]] += (int64_t)p->numel;
+        plan->size[plan->pool[i]] += count;
     }
     plan->kept_total = plan->prunable_total;
     for (int k = 0; k <= t->n; k++) {
@@ -115,6 +130,8 @@ static int by_magnitude(const void *a, const void *b) {
 
 al_status al_prune_magnitude(const al_param_table *t, const float *weights, const al_prune_plan *plan,
                              const uint8_t *mask_prev, uint8_t *mask_out) {
+    if (plan->structure != AL_STRUCT_UNSTRUCTURED)
+        return al_prune_magnitude_groups(t, weights, plan, mask_prev, mask_out);
     memset(mask_out, 1, t->total);
     for (int pool = 0; pool <= t->n; pool++) {
         if (plan->size[pool] == 0) continue;
@@ -142,8 +159,7 @@ al_status al_prune_magnitude(const al_param_table *t, const float *weights, cons
     return AL_OK;
 }
 
-/* Marks `keep` random positions of [0, n) in chosen (partial Fisher-Yates over idx). */
-static al_status choose_random(int64_t n, int64_t keep, al_rng *rng, size_t **idx_out) {
+al_status al_prune_choose(int64_t n, int64_t keep, al_rng *rng, size_t **idx_out) {
     size_t *idx = malloc(sizeof(size_t) * (n ? n : 1));
     if (!idx) return al_error(AL_ERR_NOMEM, "prune: out of memory");
     for (int64_t i = 0; i < n; i++) idx[i] = (size_t)i;
@@ -159,6 +175,8 @@ static al_status choose_random(int64_t n, int64_t keep, al_rng *rng, size_t **id
 
 al_status al_prune_random(const al_param_table *t, const al_prune_plan *plan, const uint8_t *per_tensor_like,
                           uint64_t seed, uint8_t *mask_out) {
+    if (plan->structure != AL_STRUCT_UNSTRUCTURED)
+        return al_prune_random_groups(t, plan, per_tensor_like, seed, mask_out);
     memset(mask_out, 1, t->total);
     al_rng rng;
     if (per_tensor_like) {
@@ -169,7 +187,7 @@ al_status al_prune_random(const al_param_table *t, const al_prune_plan *plan, co
             for (size_t k = 0; k < p->numel; k++) keep += per_tensor_like[p->offset + k] != 0;
             al_rng_seed_stream(&rng, seed, (uint64_t)i);
             size_t *idx;
-            al_status st = choose_random((int64_t)p->numel, keep, &rng, &idx);
+            al_status st = al_prune_choose((int64_t)p->numel, keep, &rng, &idx);
             if (st != AL_OK) return st;
             memset(mask_out + p->offset, 0, p->numel);
             for (int64_t k = 0; k < keep; k++) mask_out[p->offset + idx[k]] = 1;
@@ -191,7 +209,7 @@ al_status al_prune_random(const al_param_table *t, const al_prune_plan *plan, co
                 }
         al_rng_seed_stream(&rng, seed, 1000000u + (uint64_t)pool);
         size_t *idx;
-        al_status st = choose_random((int64_t)n, plan->keep[pool], &rng, &idx);
+        al_status st = al_prune_choose((int64_t)n, plan->keep[pool], &rng, &idx);
         if (st != AL_OK) {
             free(where);
             return st;
@@ -225,9 +243,31 @@ al_status al_mask_count(const al_param_table *t, const uint8_t *mask, al_mask_re
     return AL_OK;
 }
 
+al_status al_mask_count_groups(const al_param_table *t, const al_prune_opts *o, const uint8_t *mask,
+                               al_mask_report *r) {
+    if (o->structure == AL_STRUCT_UNSTRUCTURED) return AL_OK;
+    al_prune_plan layout;
+    memset(&layout, 0, sizeof layout);
+    al_status st = al_prune_layout(t, o, &layout);
+    free(r->groups_kept);
+    free(r->groups_total);
+    r->groups_kept = calloc(t->n ? t->n : 1, sizeof(int64_t));
+    r->groups_total = calloc(t->n ? t->n : 1, sizeof(int64_t));
+    if (st == AL_OK && (!r->groups_kept || !r->groups_total)) st = al_error(AL_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < t->n && st == AL_OK; i++) {
+        r->groups_total[i] = layout.first[i + 1] - layout.first[i];
+        for (int64_t g = layout.first[i]; g < layout.first[i + 1]; g++)
+            r->groups_kept[i] += al_prune_group_alive(t, &layout, i, g, mask);
+    }
+    al_prune_plan_free(&layout);
+    return st;
+}
+
 void al_mask_report_free(al_mask_report *r) {
     free(r->kept);
     free(r->total);
+    free(r->groups_kept);
+    free(r->groups_total);
     memset(r, 0, sizeof *r);
 }
 
@@ -235,8 +275,12 @@ void al_mask_log(const al_param_table *t, const al_mask_report *r, const al_prun
     for (int i = 0; i < r->n; i++) {
         if (!r->total[i]) continue;
         double share = (double)r->kept[i] / (double)r->total[i];
-        al_log(AL_LOG_INFO, "  %-44s %10lld / %-10lld %7.3f%%", t->params[i].name, (long long)r->kept[i],
-               (long long)r->total[i], 100 * share);
+        char groups[64] = "";
+        if (r->groups_total && r->groups_total[i])
+            snprintf(groups, sizeof groups, "  (%lld / %lld %s)", (long long)r->groups_kept[i],
+                     (long long)r->groups_total[i], o->structure == AL_STRUCT_CHANNEL ? "channels" : "blocks");
+        al_log(AL_LOG_INFO, "  %-44s %10lld / %-10lld %7.3f%%%s", t->params[i].name, (long long)r->kept[i],
+               (long long)r->total[i], 100 * share, groups);
         if (share < o->floor)
             al_log(AL_LOG_WARN, "%s keeps %.3f%% of its weights, below the floor of %.3f%% (layer collapse? see "
                    "--prune-ignore / --prune-rate)", t->params[i].name, 100 * share, 100 * o->floor);
