@@ -14,6 +14,7 @@
 #include "audiolottery/lm.h"
 #include "audiolottery/beam.h"
 #include "audiolottery/sparse.h"
+#include "audiolottery/compact.h"
 
 #define AL_VERSION_STRING "0.1.0"
 

@@ -65,6 +65,13 @@ al_status al_sparse_mm(const al_sparse *m, const float *x, int n, float beta, fl
  * can fail with AL_ERR_NOMEM). */
 al_status al_sparse_mm_xt(const al_sparse *m, const float *x, int n, float beta, float *y);
 
+/* Floats of scratch al_sparse_mm_xt_ws needs for n: (rows + cols) x n from n = 8 on, else 0. */
+size_t al_sparse_mm_xt_scratch(const al_sparse *m, int n);
+
+/* al_sparse_mm_xt with caller-owned scratch ws (al_sparse_mm_xt_scratch(m, n) floats; NULL when
+ * that is 0): never allocates, for products inside a loop such as an LSTM's per-step recurrence. */
+al_status al_sparse_mm_xt_ws(const al_sparse *m, const float *x, int n, float beta, float *y, float *ws);
+
 /* The dense counterparts on cblas_sgemm, W (rows, cols) row-major, same shapes and beta. */
 al_status al_dense_mm(const float *w, int rows, int cols, const float *x, int n, float beta, float *y);
 al_status al_dense_mm_xt(const float *w, int rows, int cols, const float *x, int n, float beta, float *y);

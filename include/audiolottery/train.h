@@ -81,6 +81,9 @@ typedef struct {
     char config_json[4096]; /* the resolved training config */
 } al_ckpt_state;
 
+/* The model config as the JSON that checkpoints keep under the metadata key "model". */
+void al_ckpt_model_json(const al_ds2_config *c, char *buf, size_t n);
+
 /* Writes model tensors, (optionally) optimizer moments and the state, atomically. */
 al_status al_ckpt_save(const char *path, al_ds2 *m, const al_optim *opt, const al_ckpt_state *s);
 

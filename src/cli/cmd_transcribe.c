@@ -22,7 +22,8 @@ static void usage(FILE *out) {
             "beam search and an LM. Word times come from the frames at which the best path emits each word's\n"
             "characters.\n\n"
             "options (default):\n"
-            "  --checkpoint FILE   model (required; ours or a PyTorch DeepSpeech2 state_dict)\n"
+            "  --checkpoint FILE   model (required; ours, a compact file of 'export', or a PyTorch DeepSpeech2\n"
+            "                      state_dict); pruned weights (exact zeros) run on sparse kernels\n"
             "  --format F          txt | json | srt | vtt (txt); srt and vtt take one AUDIO per output file\n"
             "  --out FILE          write here (atomically) instead of standard output\n"
             "  --threads N         OpenMP threads (all cores: %d)\n"
@@ -116,6 +117,7 @@ int al_cmd_transcribe(int argc, char **argv) {
     al_status st = in && t ? al_cli_decode_end(&dec) : al_error(AL_ERR_NOMEM, "out of memory");
     if (st == AL_OK) st = al_cli_read_audio_inputs(argv + optind, n, in);
     if (st == AL_OK) st = al_ckpt_open_model(ckpt, 1, al_cli_max_frames(in, n), &m);
+    if (st == AL_OK) st = al_ds2_sparsify(m, NULL, AL_DS2_FORMAT_AUTO, NULL); /* pruned weights: sparse kernels */
     const al_beam_opts *beam = al_cli_decode_opts(&dec);
     al_beam_opts with_frames;
     if (beam) {

@@ -15,5 +15,7 @@ int al_cmd_report(int argc, char **argv);   /* cmd_report.c */
 int al_cmd_transcribe(int argc, char **argv); /* cmd_transcribe.c */
 int al_cmd_score(int argc, char **argv);    /* cmd_score.c */
 int al_cmd_tune_lm(int argc, char **argv);  /* cmd_tune_lm.c */
+int al_cmd_bench_infer(int argc, char **argv); /* cmd_bench_infer.c */
+int al_cmd_export(int argc, char **argv);   /* cmd_export.c */
 
 #endif

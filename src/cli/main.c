@@ -23,7 +23,9 @@ static const command commands[] = {
     {"eval", al_cmd_eval, "greedy WER/CER of a checkpoint on a corpus"},
     {"transcribe", al_cmd_transcribe, "text, word times, JSON / SRT / WebVTT of audio files with a checkpoint"},
     {"logits", al_cmd_logits, "per-frame log-probabilities of a checkpoint for external decoders"},
+    {"export", al_cmd_export, "a pruned checkpoint as a compact model file holding only the kept weights"},
     {"info", al_cmd_info, "parameter table of a model preset or a checkpoint (with sparsity)"},
+    {"bench-infer", al_cmd_bench_infer, "batch-1 real-time factor: dense, sparse (pruned) and PyTorch inference"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -33,7 +35,7 @@ static void usage(FILE *out) {
             "usage: audiolottery <command> [options]   (audiolottery <command> --help for its options)\n\n"
             "commands:\n",
             AL_VERSION_STRING);
-    for (int i = 0; i < N_COMMANDS; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    for (int i = 0; i < N_COMMANDS; i++) fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
 }
 
 int main(int argc, char **argv) {

@@ -141,30 +141,38 @@ static void transpose(const float *src, int r, int c, float beta, float *dst) {
                 for (int i = i0; i < i0 + TR_B && i < r; i++) store(dst + (size_t)j * r + i, src[(size_t)i * c + j], beta);
 }
 
-/* X W^T as (W X^T)^T: X^T and W X^T in scratch. */
-static al_status xt_transposed(const al_sparse *m, const float *x, int n, float beta, float *y) {
-    int rows = m->rows, cols = m->cols;
-    float *xt = al_malloc(sizeof *xt * (size_t)cols * n); /* (cols, n) = X^T */
-    float *yt = al_malloc(sizeof *yt * (size_t)rows * n); /* (rows, n) = W X^T */
-    if (!xt || !yt) {
-        al_free(xt);
-        al_free(yt);
-        return al_error(AL_ERR_NOMEM, "sparse: out of memory for a %d x %d product with n %d", rows, cols, n);
-    }
-    transpose(x, n, cols, 0.0f, xt);
+/* X W^T as (W X^T)^T: ws holds X^T (cols, n), then W X^T (rows, n). */
+static void xt_transposed(const al_sparse *m, const float *x, int n, float beta, float *y, float *ws) {
+    float *xt = ws, *yt = ws + (size_t)m->cols * n;
+    transpose(x, n, m->cols, 0.0f, xt);
     run(m, xt, n, 0, 0.0f, yt);
-    transpose(yt, rows, n, beta, y);
-    al_free(xt);
-    al_free(yt);
+    transpose(yt, m->rows, n, beta, y);
+}
+
+size_t al_sparse_mm_xt_scratch(const al_sparse *m, int n) {
+    return n >= XT_TRANSPOSE_MIN ? ((size_t)m->rows + m->cols) * n : 0;
+}
+
+al_status al_sparse_mm_xt_ws(const al_sparse *m, const float *x, int n, float beta, float *y, float *ws) {
+    al_status st = check(m, x, n, beta, y);
+    if (st != AL_OK || n == 0) return st;
+    if (n < XT_TRANSPOSE_MIN) {
+        run(m, x, n, 1, beta, y);
+        return AL_OK;
+    }
+    if (!ws) return al_error(AL_ERR_INVALID, "sparse: NULL scratch for a %d x %d product with n %d", m->rows, m->cols, n);
+    xt_transposed(m, x, n, beta, y, ws);
     return AL_OK;
 }
 
 al_status al_sparse_mm_xt(const al_sparse *m, const float *x, int n, float beta, float *y) {
-    al_status st = check(m, x, n, beta, y);
-    if (st != AL_OK || n == 0) return st;
-    if (n >= XT_TRANSPOSE_MIN) return xt_transposed(m, x, n, beta, y);
-    run(m, x, n, 1, beta, y);
-    return AL_OK;
+    size_t need = m ? al_sparse_mm_xt_scratch(m, n) : 0;
+    float *ws = need ? al_malloc(sizeof *ws * need) : NULL;
+    if (need && !ws)
+        return al_error(AL_ERR_NOMEM, "sparse: out of memory for a %d x %d product with n %d", m->rows, m->cols, n);
+    al_status st = al_sparse_mm_xt_ws(m, x, n, beta, y, ws);
+    al_free(ws);
+    return st;
 }
 
 al_status al_dense_mm(const float *w, int rows, int cols, const float *x, int n, float beta, float *y) {

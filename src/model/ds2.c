@@ -21,6 +21,7 @@
 #include "nn/linear.h"
 #include "nn/lstm.h"
 #include "nn/seqmask.h"
+#include "model/ds2_sparse.h"
 
 #define HARDTANH_MIN 0.0f
 #define HARDTANH_MAX 20.0f
@@ -54,10 +55,14 @@ struct al_ds2 {
     float *g1a, *g1b, *g2a, *g2b, *gseq, *gha, *ghb, *gfc;
     int *len;                 /* (max_batch) output lengths */
     int N, T, T1, trained;    /* sizes and mode of the last forward */
+    al_ds2_sparse *sparse;    /* eval-mode sparse weights (ds2_sparse.c); NULL: dense */
 };
 
 al_param_table *al_ds2_params(al_ds2 *m) { return &m->t; }
 const al_ds2_config *al_ds2_cfg(const al_ds2 *m) { return &m->cfg; }
+al_ds2_sparse **al_ds2_sparse_slot(al_ds2 *m) { return &m->sparse; }
+al_conv2d *al_ds2_conv_layer(al_ds2 *m, int i) { return &m->conv[i]; }
+al_lstm_cache *al_ds2_lstm_layer(al_ds2 *m, int k) { return &m->lstm[k]; }
 
 /* ---- construction ---------------------------------------------------------------------- */
 
@@ -127,6 +132,7 @@ static al_status build_table(al_ds2 *m) {
 void al_ds2_free(al_ds2 *m) {
     if (!m) return;
     int L = m->cfg.hidden_layers;
+    al_ds2_sparse_free(m->sparse);
     for (int i = 0; i < 2; i++) {
         al_conv2d_free(&m->conv[i]);
         al_batchnorm_free(&m->bn2d[i]);
@@ -312,7 +318,9 @@ static al_status bn_backward(al_ds2 *m, al_batchnorm *bn, const bn_params *p, fl
 static al_status conv_block_forward(al_ds2 *m, int i, float *y, float *z, const float *x, int train, int d_in,
                                     int t_in) {
     const int N = m->N, C = m->cfg.conv_channels, d_out = i ? m->d2 : m->d1, T1 = m->T1;
-    al_status st = al_conv2d_forward(&m->conv[i], y, x, P(m, m->conv_w[i]), P(m, m->conv_b[i]), N, d_in, t_in);
+    const al_sparse *sw = train ? NULL : al_ds2_sparse_conv(m->sparse, i);
+    al_status st = sw ? al_conv2d_forward_sparse(&m->conv[i], sw, y, x, P(m, m->conv_b[i]), N, d_in, t_in)
+                      : al_conv2d_forward(&m->conv[i], y, x, P(m, m->conv_w[i]), P(m, m->conv_b[i]), N, d_in, t_in);
     if (st == AL_OK) st = al_seqmask(y, m->len, N, C * d_out, T1);
     if (st == AL_OK) st = bn_forward(m, &m->bn2d[i], &m->conv_bn[i], z, y, train, N, d_out * T1);
     if (st == AL_OK) st = al_seqmask(z, m->len, N, C * d_out, T1);
@@ -370,7 +378,8 @@ int al_ds2_forward(al_ds2 *m, int train, const float *x, const int *lengths, int
             in = m->bn[k];
         }
         al_lstm_dir w[2] = {lstm_dir(m, m->t.data, k, 0), lstm_dir(m, m->t.data, k, 1)};
-        if (st == AL_OK) st = al_lstm_forward(m->out[k], &m->lstm[k], in, m->len, w, T1, N);
+        const al_lstm_sparse *sl = train ? NULL : al_ds2_sparse_lstm(m->sparse, k);
+        if (st == AL_OK) st = al_lstm_forward_sparse(m->out[k], &m->lstm[k], in, m->len, w, sl, T1, N);
         in = m->out[k];
     }
     if (st == AL_OK) st = bn_forward(m, &m->bn_fc, &m->fc_bn, m->fc, in, train, T1 * N, 1);

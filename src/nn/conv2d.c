@@ -188,9 +188,7 @@ static void scatter_dz(float *dx, const float *dz, const al_conv2d *c, const con
     }
 }
 
-/* wr (kws, c_out, kr) from w (c_out, c_in, kh, kw): wr[mm][co][(ph, ci, ki)] = w[co][ci][ki][mm * sw + ph],
- * 0 where mm * sw + ph >= kw. */
-static void repack_weights(float *wr, const float *w, const al_conv2d *c) {
+void al_conv2d_repack(const al_conv2d *c, const float *w, float *wr) {
     const al_conv2d_cfg *g = &c->cfg;
     const int cik = g->c_in * g->kh, phases = c->kr / cik;
     for (int mm = 0; mm < c->kws; mm++)
@@ -202,14 +200,18 @@ static void repack_weights(float *wr, const float *w, const al_conv2d *c) {
             }
 }
 
-static void forward_tile(const al_conv2d *c, int tid, float *y, const float *x, const float *b, const conv_tile *rt,
-                         int s, int d, int t, int d_out, int t_out) {
+/* sw: the sparse wr, or NULL for sgemm on c->wr. */
+static void forward_tile(const al_conv2d *c, const al_sparse *sw, int tid, float *y, const float *x, const float *b,
+                         const conv_tile *rt, int s, int d, int t, int d_out, int t_out) {
     const al_conv2d_cfg *g = &c->cfg;
     float *z = scratch_z(c, tid), *acc = scratch_acc(c, tid);
     build_z(z, x + (size_t)s * g->c_in * d * t, c, rt, d, t);
-    /* acc (kws * c_out, ld) = wr (kws * c_out, kr) x z (kr, ld): all kernel columns in one product */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, acc_rows(c), rt->ld, c->kr, 1.0f, c->wr, c->kr, z, rt->ld,
-                0.0f, acc, rt->ld);
+    /* acc (kws * c_out, ld) = wr (kws * c_out, kr) x z (kr, ld): all kernel columns in one product
+     * (the sparse product cannot fail: its operands were checked by the caller) */
+    if (sw) al_sparse_mm(sw, z, rt->ld, 0.0f, acc);
+    else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, acc_rows(c), rt->ld, c->kr, 1.0f, c->wr, c->kr, z,
+                    rt->ld, 0.0f, acc, rt->ld);
     /* y[co][od0 + r][ot0 + j] = b[co] + sum over mm of acc[mm * c_out + co][r * zw + j + mm] */
     for (int co = 0; co < g->c_out; co++)
         for (int r = 0; r < rt->nr; r++) {
@@ -270,21 +272,36 @@ static int call_threads(const al_conv2d *c) {
     return nt < c->nthreads ? nt : c->nthreads;
 }
 
-al_status al_conv2d_forward(al_conv2d *c, float *y, const float *x, const float *w, const float *b, int n, int d,
-                            int t) {
+/* The forward on sgemm over c->wr (sw NULL, repacked from w here) or on the sparse wr sw. */
+static al_status forward(al_conv2d *c, const al_sparse *sw, float *y, const float *x, const float *w, const float *b,
+                         int n, int d, int t) {
     int d_out, t_out;
     al_status st = check_call(c, n, d, t, &d_out, &t_out);
     if (st != AL_OK) return st;
-    repack_weights(c->wr, w, c);
+    if (sw && (sw->rows != acc_rows(c) || sw->cols != c->kr))
+        return al_error(AL_ERR_INVALID, "conv2d: sparse weights are %d x %d, the repacked layout is %d x %d", sw->rows,
+                        sw->cols, acc_rows(c), c->kr);
+    if (!sw) al_conv2d_repack(c, w, c->wr);
     const conv_plan p = plan_tiles(c, d_out, t_out);
     const int ntiles = p.row_tiles * p.chunks, nt = call_threads(c);
     const long items = (long)n * ntiles;
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
     for (long it = 0; it < items; it++) {
         conv_tile rt = tile_at(c, &p, (int)(it % ntiles), d_out, t_out);
-        forward_tile(c, thread_id(), y, x, b, &rt, (int)(it / ntiles), d, t, d_out, t_out);
+        forward_tile(c, sw, thread_id(), y, x, b, &rt, (int)(it / ntiles), d, t, d_out, t_out);
     }
     return AL_OK;
+}
+
+al_status al_conv2d_forward(al_conv2d *c, float *y, const float *x, const float *w, const float *b, int n, int d,
+                            int t) {
+    return forward(c, NULL, y, x, w, b, n, d, t);
+}
+
+al_status al_conv2d_forward_sparse(al_conv2d *c, const al_sparse *s, float *y, const float *x, const float *b, int n,
+                                   int d, int t) {
+    if (!s) return al_error(AL_ERR_INVALID, "conv2d: NULL sparse weights");
+    return forward(c, s, y, x, NULL, b, n, d, t);
 }
 
 al_status al_conv2d_backward(al_conv2d *c, float *dx, float *dw, float *db, const float *dy, const float *x,
@@ -293,7 +310,7 @@ al_status al_conv2d_backward(al_conv2d *c, float *dx, float *dw, float *db, cons
     al_status st = check_call(c, n, d, t, &d_out, &t_out);
     if (st != AL_OK) return st;
     const al_conv2d_cfg *g = &c->cfg;
-    repack_weights(c->wr, w, c);
+    al_conv2d_repack(c, w, c->wr);
     const conv_plan p = plan_tiles(c, d_out, t_out);
     const int P = d_out * t_out, ntiles = p.row_tiles * p.chunks;
     int nt = call_threads(c);

@@ -37,6 +37,7 @@
 #define AL_NN_CONV2D_H
 
 #include "audiolottery/core.h"
+#include "audiolottery/sparse.h"
 
 typedef struct {
     int c_in, c_out;
@@ -75,6 +76,17 @@ al_status al_conv2d_out_size(const al_conv2d_cfg *cfg, int d, int t, int *d_out,
  * b may be NULL (no bias). y is overwritten and must not overlap x. */
 al_status al_conv2d_forward(al_conv2d *c, float *y, const float *x, const float *w, const float *b, int n, int d,
                             int t);
+
+/* wr (kws * c_out, kr) = w (c_out, c_in, kh, kw) repacked as the matrix each forward tile is
+ * multiplied by: wr[mm * c_out + co][(ph, ci, ki)] = w[co][ci][ki][mm * stride_w + ph], 0 where
+ * that kernel column does not exist. */
+void al_conv2d_repack(const al_conv2d *c, const float *w, float *wr);
+
+/* al_conv2d_forward with the weights given as s, a sparse copy of al_conv2d_repack's wr (rows
+ * kws * c_out, columns kr): each tile's product runs on al_sparse_mm instead of sgemm. Same result
+ * up to float rounding. */
+al_status al_conv2d_forward_sparse(al_conv2d *c, const al_sparse *s, float *y, const float *x, const float *b, int n,
+                                   int d, int t);
 
 /* Given dy (n, c_out, d_out, t_out) and the forward's x (n, c_in, d, t) and w (c_out, c_in, kh, kw):
  *   dw (c_out, c_in, kh, kw) += sum_n dy x cols^T,  db (c_out) += sum over n, d_out, t_out of dy,

@@ -67,17 +67,22 @@ al_status al_lstm_cache_init(al_lstm_cache *c, int in, int hidden, int bidirecti
     return AL_OK;
 }
 
-/* gates (T*N, 4H) = x (T*N, In) . W_ih^T (In, 4H) + b_ih + b_hh */
-static void project_input(const al_lstm_cache *c, al_lstm_dir_cache *dc, const float *x, const al_lstm_dir *w) {
+/* gates (T*N, 4H) = x (T*N, In) . W_ih^T (In, 4H) + b_ih + b_hh; sih (sparse W_ih) NULL: sgemm. */
+static al_status project_input(const al_lstm_cache *c, al_lstm_dir_cache *dc, const float *x, const al_lstm_dir *w,
+                               const al_sparse *sih, float *ws) {
     const int TN = c->T * c->N, In = c->in, G = 4 * c->hidden;
     for (int k = 0; k < G; k++) dc->bias[k] = w->b_ih[k] + w->b_hh[k];
     for (size_t r = 0; r < (size_t)TN; r++) memcpy(dc->gates + r * G, dc->bias, G * sizeof(float));
+    if (sih) return al_sparse_mm_xt_ws(sih, x, TN, 1.0f, dc->gates, ws);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, TN, G, In, 1.0f, x, In, w->w_ih, In, 1.0f, dc->gates, G);
+    return AL_OK;
 }
 
 /* The recurrence of direction d (0 forward, 1 reverse) over the projected gates: step by step
- * gates[t] += h_prev . W_hh^T, then the activations and the cell update. */
-static void recur_forward(const al_lstm_cache *c, al_lstm_dir_cache *dc, const al_lstm_dir *w, int d) {
+ * gates[t] += h_prev . W_hh^T, then the activations and the cell update. shh (sparse W_hh) NULL:
+ * sgemm. */
+static al_status recur_forward(const al_lstm_cache *c, al_lstm_dir_cache *dc, const al_lstm_dir *w, int d,
+                               const al_sparse *shh, float *ws) {
     const int T = c->T, N = c->N, H = c->hidden, G = 4 * H;
     const size_t NH = (size_t)N * H;
     memset(dc->h + (d ? T : 0) * NH, 0, NH * sizeof(float));
@@ -87,8 +92,13 @@ static void recur_forward(const al_lstm_cache *c, al_lstm_dir_cache *dc, const a
         const size_t prev = (size_t)(d ? t + 1 : t) * NH, cur = (size_t)(d ? t : t + 1) * NH;
         float *gt = dc->gates + (size_t)t * N * G; /* (N, 4H) */
         /* gt[0:rows] += h_prev (rows, H) . W_hh^T (H, 4H) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, c->rows[t], G, H, 1.0f, dc->h + prev, H, w->w_hh, H, 1.0f,
-                    gt, G);
+        if (shh) {
+            al_status st = al_sparse_mm_xt_ws(shh, dc->h + prev, c->rows[t], 1.0f, gt, ws);
+            if (st != AL_OK) return st;
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, c->rows[t], G, H, 1.0f, dc->h + prev, H, w->w_hh, H,
+                        1.0f, gt, G);
+        }
 #pragma omp parallel for if (N * G >= LSTM_OMP_MIN)
         for (int j = 0; j < N; j++) {
             float *cj = dc->c + cur + (size_t)j * H, *hj = dc->h + cur + (size_t)j * H; /* (H) */
@@ -108,16 +118,27 @@ static void recur_forward(const al_lstm_cache *c, al_lstm_dir_cache *dc, const a
             }
         }
     }
+    return AL_OK;
 }
 
-al_status al_lstm_forward(float *y, al_lstm_cache *c, const float *x, const int *lengths, const al_lstm_dir *w,
-                          int T, int N) {
+size_t al_lstm_sparse_scratch(const al_lstm_cache *c, const al_sparse *w_ih, const al_sparse *w_hh) {
+    size_t ih = w_ih ? al_sparse_mm_xt_scratch(w_ih, c->t_max * c->n_max) : 0;
+    size_t hh = w_hh ? al_sparse_mm_xt_scratch(w_hh, c->n_max) : 0;
+    return ih > hh ? ih : hh;
+}
+
+static al_status forward(float *y, al_lstm_cache *c, const float *x, const int *lengths, const al_lstm_dir *w,
+                         const al_lstm_sparse *s, int T, int N) {
     if (T < 1 || T > c->t_max || N < 1 || N > c->n_max)
         return al_error(AL_ERR_INVALID, "lstm: batch (T %d, N %d) outside the cache's (t_max %d, n_max %d)", T, N,
                         c->t_max, c->n_max);
     for (int b = 0; b < N; b++)
         if (lengths[b] < 1 || lengths[b] > T)
             return al_error(AL_ERR_INVALID, "lstm: length %d of utterance %d is outside 1..%d", lengths[b], b, T);
+    for (int d = 0; s && d < c->dirs; d++)
+        if (s->ws_floats < al_lstm_sparse_scratch(c, s->w_ih[d], s->w_hh[d]) || (s->ws_floats && !s->ws[d]))
+            return al_error(AL_ERR_INVALID, "lstm: sparse scratch of direction %d smaller than %zu floats", d,
+                            al_lstm_sparse_scratch(c, s->w_ih[d], s->w_hh[d]));
     c->T = T;
     c->N = N;
     memcpy(c->lengths, lengths, N * sizeof(int));
@@ -125,9 +146,18 @@ al_status al_lstm_forward(float *y, al_lstm_cache *c, const float *x, const int 
         c->rows[t] = N;
         while (c->rows[t] > 0 && lengths[c->rows[t] - 1] <= t) c->rows[t]--;
     }
-    for (int d = 0; d < c->dirs; d++) project_input(c, &c->dir[d], x, &w[d]);
+    al_status st[2] = {AL_OK, AL_OK};
+    for (int d = 0; d < c->dirs; d++)
+        st[d] = project_input(c, &c->dir[d], x, &w[d], s ? s->w_ih[d] : NULL, s ? s->ws[d] : NULL);
+    if (st[0] == AL_OK && st[1] == AL_OK) {
 #pragma omp parallel for num_threads(2) if (directions_in_parallel(c))
-    for (int d = 0; d < c->dirs; d++) recur_forward(c, &c->dir[d], &w[d], d);
+        for (int d = 0; d < c->dirs; d++)
+            st[d] = recur_forward(c, &c->dir[d], &w[d], d, s ? s->w_hh[d] : NULL, s ? s->ws[d] : NULL);
+    }
+    if (st[0] != AL_OK || st[1] != AL_OK) {
+        c->T = 0;
+        return st[0] != AL_OK ? st[0] : st[1];
+    }
 
     /* y (T, N, H) = h of the forward direction (slot t+1) + h of the reverse direction (slot t) */
     const int H = c->hidden;
@@ -141,6 +171,16 @@ al_status al_lstm_forward(float *y, al_lstm_cache *c, const float *x, const int 
             for (size_t i = 0; i < NH; i++) yt[i] = hf[i] + c->dir[1].h[t * NH + i];
     }
     return AL_OK;
+}
+
+al_status al_lstm_forward(float *y, al_lstm_cache *c, const float *x, const int *lengths, const al_lstm_dir *w,
+                          int T, int N) {
+    return forward(y, c, x, lengths, w, NULL, T, N);
+}
+
+al_status al_lstm_forward_sparse(float *y, al_lstm_cache *c, const float *x, const int *lengths, const al_lstm_dir *w,
+                                 const al_lstm_sparse *s, int T, int N) {
+    return forward(y, c, x, lengths, w, s, T, N);
 }
 
 /* BPTT of direction d: turns gates into dL/d(pre-activations), zero at padded positions. */

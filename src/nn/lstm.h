@@ -40,6 +40,7 @@
 #define AL_NN_LSTM_H
 
 #include "audiolottery/core.h"
+#include "audiolottery/sparse.h"
 
 /* One direction's tensors (weights, or their gradients), e.g. al_param_data(table, idx). */
 typedef struct {
@@ -77,6 +78,25 @@ void al_lstm_cache_free(al_lstm_cache *c);
  * bidirectional). Needs 1 <= T <= t_max, 1 <= N <= n_max, 1 <= lengths[b] <= T. */
 al_status al_lstm_forward(float *y, al_lstm_cache *c, const float *x, const int *lengths, const al_lstm_dir *w,
                           int T, int N);
+
+/* Sparse weights for an inference forward: per direction, W_ih and W_hh as sparse matrices
+ * (NULL: that product stays a dense sgemm on al_lstm_dir's weight) and scratch for the X W^T
+ * products, so that nothing is allocated per call. */
+typedef struct {
+    const al_sparse *w_ih[2], *w_hh[2]; /* (4H, In), (4H, H) */
+    float *ws[2];                       /* (ws_floats) per direction */
+    size_t ws_floats;
+} al_lstm_sparse;
+
+/* Floats of scratch per direction that al_lstm_forward_sparse needs, at the cache's capacity,
+ * for a direction with these matrices (either may be NULL). */
+size_t al_lstm_sparse_scratch(const al_lstm_cache *c, const al_sparse *w_ih, const al_sparse *w_hh);
+
+/* al_lstm_forward with the products of s's non-NULL matrices on the sparse kernels (biases and
+ * the remaining weights from w); s NULL is al_lstm_forward. Same result up to float rounding;
+ * backward then uses w. */
+al_status al_lstm_forward_sparse(float *y, al_lstm_cache *c, const float *x, const int *lengths, const al_lstm_dir *w,
+                                 const al_lstm_sparse *s, int T, int N);
 
 /* Given dy = dL/dy (T, N, H) for the last forward through c (same x and w), ADDS dL/dx into
  * dx (T, N, In) and dL/dW_ih, dL/dW_hh, dL/db_ih, dL/db_hh into g[d] for each direction.

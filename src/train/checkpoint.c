@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audiolottery/compact.h"
+
 #define OPT_M "optimizer.exp_avg."
 #define OPT_V "optimizer.exp_avg_sq."
 
-static void model_config_json(const al_ds2_config *c, char *buf, size_t n) {
+void al_ckpt_model_json(const al_ds2_config *c, char *buf, size_t n) {
     snprintf(buf, n,
              "{\"arch\":\"ds2\",\"conv_channels\":%d,\"hidden_layers\":%d,\"hidden_size\":%d,\"n_bins\":%d,"
              "\"n_classes\":%d,\"bidirectional\":true}",
@@ -68,7 +70,7 @@ al_status al_ckpt_save(const char *path, al_ds2 *m, const al_optim *opt, const a
     al_status st = al_param_table_write(t, t->data, w);
     if (st == AL_OK) st = add_num_batches_tracked(w, t, s ? s->global_step : 0);
     if (st == AL_OK && opt) st = add_optimizer(w, t, opt);
-    model_config_json(al_ds2_cfg(m), buf, sizeof buf);
+    al_ckpt_model_json(al_ds2_cfg(m), buf, sizeof buf);
     if (st == AL_OK) st = al_st_writer_meta(w, "format", "audiolottery-checkpoint-1");
     if (st == AL_OK) st = al_st_writer_meta(w, "model", buf);
     al_alphabet a = al_alphabet_default();
@@ -99,7 +101,8 @@ al_status al_ckpt_open_model(const char *path, int max_batch, int max_frames, al
     const char *meta = al_st_metadata(f, "model");
     st = meta ? parse_model_config(meta, path, &cfg) : al_ds2_config_infer(f, path, &cfg);
     if (st == AL_OK) st = al_ds2_new(&cfg, max_batch, max_frames, model);
-    if (st == AL_OK) st = al_param_table_read(al_ds2_params(*model), al_ds2_params(*model)->data, f, path, 0);
+    al_param_table *t = st == AL_OK ? al_ds2_params(*model) : NULL;
+    if (st == AL_OK) st = al_compact_is(f) ? al_compact_read(t, f, path) : al_param_table_read(t, t->data, f, path, 0);
     if (st != AL_OK) {
         al_ds2_free(*model);
         *model = NULL;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# export: a compact model file of the committed ds2-tiny fixture (no masks: its nonzero weights are
+# kept) gives the same log-probabilities as the checkpoint; sizes are printed; bad usage is named.
+set -euo pipefail
+: "${AL_CLI:?}" "${AL_TMP:?}" "${AL_TEST_DATA:?}"
+rm -rf "$AL_TMP"; mkdir -p "$AL_TMP"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ckpt=$AL_TEST_DATA/ds2/ds2_tiny_fixture.safetensors
+
+"$AL_CLI" export --checkpoint "$ckpt" --out "$AL_TMP/tiny.compact.safetensors" > "$AL_TMP/out.txt" 2> "$AL_TMP/err.txt"
+grep -q 'mask: none found' "$AL_TMP/err.txt" || fail "mask source not reported"
+grep -Eq '^wrote .*tiny.compact.safetensors: [0-9.]+ MB; kept [0-9]+ of [0-9]+ prunable weights' "$AL_TMP/out.txt" ||
+  fail "size line missing"
+grep -q '^the same weights dense: ' "$AL_TMP/out.txt" || fail "dense size missing"
+
+audio=$AL_TEST_DATA/features/tones.wav
+"$AL_CLI" logits --checkpoint "$ckpt" "$audio" --out "$AL_TMP/dense.safetensors"
+"$AL_CLI" logits --checkpoint "$AL_TMP/tiny.compact.safetensors" "$audio" --out "$AL_TMP/compact.safetensors"
+cmp -s "$AL_TMP/dense.safetensors" "$AL_TMP/compact.safetensors" || fail "compact logits differ from the checkpoint's"
+
+if "$AL_CLI" export --checkpoint "$ckpt" 2> "$AL_TMP/e.log"; then fail "missing --out accepted"; fi
+if "$AL_CLI" export --checkpoint "$ckpt" --mask "$AL_TMP/none.safetensors" --out "$AL_TMP/x.safetensors" 2> "$AL_TMP/e.log"; then
+  fail "missing mask accepted"
+fi
+grep -q 'none.safetensors' "$AL_TMP/e.log" || fail "missing mask file not named"
+[[ ! -e $AL_TMP/x.safetensors ]] || fail "output written despite the error"
+echo "ok"
