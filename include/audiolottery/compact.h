@@ -47,6 +47,10 @@ al_status al_compact_save(const char *path, al_ds2 *m, const uint8_t *mask, al_c
 /* Whether f is a compact model file. */
 int al_compact_is(const al_st_file *f);
 
+/* Kept weights of tensor `name` (numel weights) in the compact file f: numel when stored whole,
+ * else kept blocks x block size; -1 when the file lacks it. */
+int64_t al_compact_kept(const al_st_file *f, const char *name, int64_t numel);
+
 /* Fills every entry of t's value block from the compact file f (named path in errors). */
 al_status al_compact_read(al_param_table *t, const al_st_file *f, const char *path);
 

@@ -15,9 +15,11 @@ static void usage(FILE *out) {
             al_ds2_preset_names());
 }
 
-/* Kept weights of entry p according to f's "<name>_mask" tensor; -1 when there is none. */
+/* Kept weights of entry p according to f's "<name>_mask" tensor (or, in a compact model file, its
+ * kept blocks); -1 when there is none. */
 static int64_t kept_by_mask(const al_st_file *f, const al_param *p) {
     if (!f) return -1;
+    if (al_compact_is(f)) return al_compact_kept(f, p->name, (int64_t)p->numel);
     char key[AL_PARAM_NAME_MAX + 8];
     snprintf(key, sizeof key, "%s_mask", p->name);
     const al_st_tensor *m = al_st_find(f, key);

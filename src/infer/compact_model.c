@@ -193,3 +193,15 @@ al_status al_compact_read(al_param_table *t, const al_st_file *f, const char *pa
     }
     return st;
 }
+
+int64_t al_compact_kept(const al_st_file *f, const char *name, int64_t numel) {
+    if (al_st_find(f, name)) return numel;
+    const al_st_tensor *bt = find_part(f, name, ".block", AL_DT_I32), *kt = find_part(f, name, ".kept", AL_DT_U8);
+    if (!bt || !kt || bt->numel != 2) return -1;
+    int32_t b[2];
+    memcpy(b, bt->data, sizeof b);
+    int64_t kept = 0, nb = numel / ((int64_t)b[0] * b[1]);
+    const uint8_t *bits = kt->data;
+    for (int64_t i = 0; i < nb && i / 8 < kt->numel; i++) kept += bits[i / 8] >> (i % 8) & 1;
+    return kept * b[0] * b[1];
+}

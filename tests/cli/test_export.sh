@@ -13,6 +13,9 @@ grep -Eq '^wrote .*tiny.compact.safetensors: [0-9.]+ MB; kept [0-9]+ of [0-9]+ p
   fail "size line missing"
 grep -q '^the same weights dense: ' "$AL_TMP/out.txt" || fail "dense size missing"
 
+"$AL_CLI" info "$AL_TMP/tiny.compact.safetensors" > "$AL_TMP/info.txt"
+grep -Eq '^masks: ([0-9]+) of \1 masked weights kept \(100.00%\)' "$AL_TMP/info.txt" || fail "info of the compact file"
+
 audio=$AL_TEST_DATA/features/tones.wav
 "$AL_CLI" logits --checkpoint "$ckpt" "$audio" --out "$AL_TMP/dense.safetensors"
 "$AL_CLI" logits --checkpoint "$AL_TMP/tiny.compact.safetensors" "$audio" --out "$AL_TMP/compact.safetensors"

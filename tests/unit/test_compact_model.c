@@ -80,6 +80,16 @@ static void test_roundtrip(void) {
         CHECK_MSG(wrong == 0, "%zu values differ", wrong);
         al_ds2_free(back);
     }
+    al_st_file *f = NULL;
+    CHECK_OK(al_st_open(path, &f));
+    for (int p = 0; f && p < t->n; p++) {
+        const al_param *e = &t->params[p];
+        int64_t want = 0;
+        for (size_t j = 0; j < e->numel; j++) want += e->flags & AL_PARAM_PRUNABLE ? mask[e->offset + j] : 1;
+        CHECK_MSG(al_compact_kept(f, e->name, (int64_t)e->numel) == want, "%s: kept count", e->name);
+    }
+    CHECK(f && al_compact_kept(f, "no.such.tensor", 10) == -1);
+    al_st_close(f);
     /* blocks: ds2-tiny's first prunable tensors are the conv weights (4 filters: no 8 x 1 blocks fit) */
     int k = 0;
     for (int p = 0; p < t->n; p++) {
