@@ -2,6 +2,11 @@
  * gradient clipping and an AdamW step per batch, as in training. Prints the median step time,
  * audio seconds per second and peak RSS.
  *   bench_train [--model ds2-small] [--batch 16] [--seconds 4] [--steps 10] [--warmup 2] [--threads N]
+ *               [--mask-density P] [--mask-structure unstructured|block8x1]
+ * --mask-density P < 1 prunes every prunable tensor at random to density P (independent entries, or
+ * whole 8 x 1 blocks of 8 consecutive output rows in one input column) and trains as a lottery level
+ * does: masked optimizer steps, with the conv weights on sparse matrices where al_ds2_sparse_train
+ * finds that faster (its choices are printed).
  *   bench_train --infer ...   eval-mode forward only (real-time factor at the given batch) */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +16,7 @@
 #include "audiolottery/ds2.h"
 #include "audiolottery/loss.h"
 #include "audiolottery/optim.h"
+#include "audiolottery/prune.h"
 #include "audiolottery/train.h"
 
 static int cmp_double(const void *a, const void *b) {
@@ -18,10 +24,30 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* A random mask of density p over t's prunable tensors (rows = shape[0]), block: 8 x 1 blocks along
+ * the rows; the weights it prunes are zeroed. */
+static uint8_t *random_mask(al_param_table *t, double p, int block, al_rng *r) {
+    uint8_t *mask = al_mask_new(t);
+    if (!mask) return NULL;
+    for (int i = 0; i < t->n; i++) {
+        const al_param *e = &t->params[i];
+        if (!(e->flags & AL_PARAM_PRUNABLE)) continue;
+        const size_t rows = e->shape[0], cols = e->numel / rows, k = block ? 8 : 1;
+        for (size_t r0 = 0; r0 < rows; r0 += k)
+            for (size_t c = 0; c < cols; c++) {
+                uint8_t keep = al_rng_uniform(r) < p;
+                for (size_t j = r0; j < rows && j < r0 + k; j++) mask[e->offset + j * cols + c] = keep;
+            }
+    }
+    al_apply_mask(t, t->data, mask);
+    return mask;
+}
+
 int main(int argc, char **argv) {
     const char *model = "ds2-small";
     int batch = 16, steps = 10, warmup = 2, infer = 0;
-    double seconds = 4;
+    double seconds = 4, density = 1;
+    int block = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--infer")) infer = 1;
@@ -31,6 +57,9 @@ int main(int argc, char **argv) {
         else if (v && !strcmp(a, "--steps")) steps = atoi(v), i++;
         else if (v && !strcmp(a, "--warmup")) warmup = atoi(v), i++;
         else if (v && !strcmp(a, "--threads")) al_set_threads(atoi(v)), i++;
+        else if (v && !strcmp(a, "--mask-density")) density = atof(v), i++;
+        else if (v && !strcmp(a, "--mask-structure") && (!strcmp(v, "unstructured") || !strcmp(v, "block8x1")))
+            block = !strcmp(v, "block8x1"), i++;
         else {
             fprintf(stderr, "bench_train: unknown argument %s\n", a);
             return 2;
@@ -47,6 +76,22 @@ int main(int argc, char **argv) {
     al_param_table *t = al_ds2_params(m);
     al_rng rng;
     al_rng_seed(&rng, 7);
+    uint8_t *mask = NULL;
+    if (density <= 0 || density > 1) {
+        fprintf(stderr, "bench_train: --mask-density %g is not in (0, 1]\n", density);
+        return 2;
+    }
+    if (density < 1) {
+        al_ds2_sparse_report rep;
+        if (!(mask = random_mask(t, density, block, &rng)) ||
+            al_ds2_sparse_train(m, mask, AL_DS2_FORMAT_AUTO, &rep) != AL_OK) {
+            fprintf(stderr, "bench_train: %s\n", mask ? al_last_error() : "out of memory");
+            return 1;
+        }
+        for (int i = 0; i < rep.n; i++)
+            printf("%s: %.1f%% kept, trains %s (%.1f%% of the dense work)\n", rep.w[i].name, 100 * rep.w[i].kept,
+                   al_ds2_format_name(rep.w[i].format), 100 * rep.w[i].stored);
+    }
     size_t nx = (size_t)batch * cfg.n_bins * T;
     float *x = al_malloc(sizeof(float) * nx);
     for (size_t i = 0; i < nx; i++) x[i] = (float)al_rng_normal(&rng);
@@ -79,7 +124,11 @@ int main(int argc, char **argv) {
             al_param_zero_grad(t);
             al_ds2_backward(m, dlogits);
             al_clip_grad_norm(t, 400);
-            al_optim_step(opt, t, NULL);
+            al_optim_step(opt, t, mask);
+            if (al_ds2_sparse_refresh(m) != AL_OK) {
+                fprintf(stderr, "bench_train: %s\n", al_last_error());
+                return 1;
+            }
         }
         if (s >= warmup) times[s - warmup] = al_time_now() - t0;
     }
@@ -87,12 +136,13 @@ int main(int argc, char **argv) {
     double med = times[steps / 2];
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("audiolottery %s %s: batch %d x %.1f s, %d threads: median step %.4f s, %.2f audio-s/s, "
+    printf("audiolottery %s %s: mask density %g %s, batch %d x %.1f s, %d threads: median step %.4f s, %.2f audio-s/s, "
            "real-time factor %.5f, peak RSS %.0f MiB\n",
-           model, infer ? "inference" : "training", batch, seconds, al_threads(), med, batch * seconds / med,
+           model, infer ? "inference" : "training", density, block ? "block8x1" : "unstructured", batch, seconds, al_threads(), med, batch * seconds / med,
            med / (batch * seconds), ru.ru_maxrss / 1024.0);
     al_ctc_workspace_free(ws);
     al_optim_free(opt);
     al_ds2_free(m);
+    free(mask);
     return 0;
 }

@@ -150,6 +150,9 @@ typedef struct {
     int64_t capture_step;   /* > 0: after this many optimizer steps write the weights to capture_path
                                (a late-rewinding point) */
     const char *capture_path;
+    int dense_train;        /* 1: train a masked run on dense sgemm only. 0 (default): conv weights whose
+                               mask makes a sparse format faster train on it (al_ds2_sparse_train); equal
+                               results up to float rounding */
 } al_train_opts;
 
 al_train_opts al_train_defaults(void);

@@ -41,6 +41,7 @@ int al_cli_train_option(const char *cmd, int c, const char *arg, al_train_opts *
     case 1015: o->spec_augment = 1; break;
     case 1016: bad = al_cli_int(cmd, "--checkpoint-every", arg, 0, INT32_MAX, &v); o->checkpoint_every = (int)v; break;
     case 1017: o->quiet = 1; break;
+    case 1018: o->dense_train = 1; break;
     default: return 0;
     }
     return bad ? -1 : 1;
@@ -73,6 +74,8 @@ void al_cli_train_usage(FILE *out, const al_train_opts *d) {
             "  --max-duration S        skip longer training utterances (%g)\n"
             "  --spec-augment          SpecAugment: 1 frequency mask <= 27 bins, 1 time mask <= 70 frames (off)\n"
             "  --checkpoint-every N    write last.safetensors every N batches (%d)\n"
+            "  --dense-train           masked runs: dense kernels only (default: conv weights train on sparse\n"
+            "                          kernels where that is faster)\n"
             "  --quiet                 no progress bar\n",
             d->model, al_ds2_preset_names(), d->epochs, d->batch_size, d->optim.lr, d->optim.weight_decay, d->anneal,
             d->clip, (unsigned long long)d->seed, al_threads(), d->min_duration, d->max_duration, d->checkpoint_every);

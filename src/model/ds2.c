@@ -22,6 +22,7 @@
 #include "nn/lstm.h"
 #include "nn/seqmask.h"
 #include "model/ds2_sparse.h"
+#include "model/ds2_sparse_train.h"
 
 #define HARDTANH_MIN 0.0f
 #define HARDTANH_MAX 20.0f
@@ -56,11 +57,13 @@ struct al_ds2 {
     int *len;                 /* (max_batch) output lengths */
     int N, T, T1, trained;    /* sizes and mode of the last forward */
     al_ds2_sparse *sparse;    /* eval-mode sparse weights (ds2_sparse.c); NULL: dense */
+    al_ds2_strain *strain;    /* training-mode sparse weights (ds2_sparse_train.c); NULL: dense */
 };
 
 al_param_table *al_ds2_params(al_ds2 *m) { return &m->t; }
 const al_ds2_config *al_ds2_cfg(const al_ds2 *m) { return &m->cfg; }
 al_ds2_sparse **al_ds2_sparse_slot(al_ds2 *m) { return &m->sparse; }
+al_ds2_strain **al_ds2_strain_slot(al_ds2 *m) { return &m->strain; }
 al_conv2d *al_ds2_conv_layer(al_ds2 *m, int i) { return &m->conv[i]; }
 al_lstm_cache *al_ds2_lstm_layer(al_ds2 *m, int k) { return &m->lstm[k]; }
 
@@ -133,6 +136,7 @@ void al_ds2_free(al_ds2 *m) {
     if (!m) return;
     int L = m->cfg.hidden_layers;
     al_ds2_sparse_free(m->sparse);
+    al_ds2_strain_free(m->strain);
     for (int i = 0; i < 2; i++) {
         al_conv2d_free(&m->conv[i]);
         al_batchnorm_free(&m->bn2d[i]);
@@ -318,7 +322,7 @@ static al_status bn_backward(al_ds2 *m, al_batchnorm *bn, const bn_params *p, fl
 static al_status conv_block_forward(al_ds2 *m, int i, float *y, float *z, const float *x, int train, int d_in,
                                     int t_in) {
     const int N = m->N, C = m->cfg.conv_channels, d_out = i ? m->d2 : m->d1, T1 = m->T1;
-    const al_sparse *sw = train ? NULL : al_ds2_sparse_conv(m->sparse, i);
+    const al_sparse *sw = train ? al_ds2_strain_conv(m->strain, i, NULL) : al_ds2_sparse_conv(m->sparse, i);
     al_status st = sw ? al_conv2d_forward_sparse(&m->conv[i], sw, y, x, P(m, m->conv_b[i]), N, d_in, t_in)
                       : al_conv2d_forward(&m->conv[i], y, x, P(m, m->conv_w[i]), P(m, m->conv_b[i]), N, d_in, t_in);
     if (st == AL_OK) st = al_seqmask(y, m->len, N, C * d_out, T1);
@@ -405,7 +409,12 @@ static al_status conv_block_backward(al_ds2 *m, int i, float *dz, float *scratch
     st = bn_backward(m, &m->bn2d[i], &m->conv_bn[i], dz, scratch, y, N, d_out * T1);
     if (st == AL_OK) st = al_seqmask(dz, m->len, N, C * d_out, T1);
     if (st == AL_OK && dx) memset(dx, 0, sizeof(float) * (size_t)N * (i ? C : 1) * d_in * t_in);
-    if (st == AL_OK)
+    float *ws = NULL;
+    const al_sparse *sw = al_ds2_strain_conv(m->strain, i, &ws);
+    if (st == AL_OK && sw)
+        st = al_conv2d_backward_sparse(&m->conv[i], sw, ws, dx, G(m, m->conv_w[i]), G(m, m->conv_b[i]), dz, x, N, d_in,
+                                       t_in);
+    else if (st == AL_OK)
         st = al_conv2d_backward(&m->conv[i], dx, G(m, m->conv_w[i]), G(m, m->conv_b[i]), dz, x, P(m, m->conv_w[i]),
                                 N, d_in, t_in);
     return st;

@@ -2,6 +2,8 @@
  * OpenMP over (sample, tile) forward and over samples backward. */
 #include "nn/conv2d.h"
 
+#include "audiolottery/sparse_train.h"
+
 #include <cblas.h>
 #include <limits.h>
 #include <string.h>
@@ -227,9 +229,10 @@ static void forward_tile(const al_conv2d *c, const al_sparse *sw, int tid, float
         }
 }
 
-/* dwr (kws, c_out, kr) and dx of sample s += the gradients from tile rt. */
-static void backward_tile(const al_conv2d *c, int tid, float *dx, float *dwr, const float *dy, const float *x,
-                          const conv_tile *rt, int s, int d, int t, int d_out, int t_out) {
+/* dwr and dx of sample s += the gradients from tile rt. sw NULL: dwr is a dense (kws, c_out, kr)
+ * partial; else dwr is a partial of sw's stored values (n_blocks * k) and both products run on sw. */
+static void backward_tile(const al_conv2d *c, const al_sparse *sw, int tid, float *dx, float *dwr, const float *dy,
+                          const float *x, const conv_tile *rt, int s, int d, int t, int d_out, int t_out) {
     const al_conv2d_cfg *g = &c->cfg;
     const int m = acc_rows(c), kr = c->kr;
     float *z = scratch_z(c, tid), *dz = scratch_dz(c, tid), *dys = scratch_acc(c, tid);
@@ -246,13 +249,19 @@ static void backward_tile(const al_conv2d *c, int tid, float *dx, float *dwr, co
         }
     if (dwr) {
         build_z(z, x + (size_t)s * g->c_in * d * t, c, rt, d, t);
-        /* dwr (kws * c_out, kr) += dys (kws * c_out, ld) x z (kr, ld)^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kr, rt->ld, 1.0f, dys, rt->ld, z, rt->ld, 1.0f, dwr, kr);
+        /* dwr (kws * c_out, kr) += dys (kws * c_out, ld) x z (kr, ld)^T, sparse: at sw's stored positions
+         * (the sparse kernels cannot fail: their operands were checked by the caller) */
+        if (sw) al_sparse_grad_w(sw, dys, z, rt->ld, 1.0f, dwr);
+        else
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kr, rt->ld, 1.0f, dys, rt->ld, z, rt->ld, 1.0f, dwr,
+                        kr);
     }
     if (dx) {
         /* dz (kr, ld) = wr (kws * c_out, kr)^T x dys (kws * c_out, ld) */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kr, rt->ld, m, 1.0f, c->wr, kr, dys, rt->ld, 0.0f, dz,
-                    rt->ld);
+        if (sw) al_sparse_mm_t(sw, dys, rt->ld, 0.0f, dz);
+        else
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kr, rt->ld, m, 1.0f, c->wr, kr, dys, rt->ld, 0.0f, dz,
+                        rt->ld);
         scatter_dz(dx + (size_t)s * g->c_in * d * t, dz, c, rt, d, t);
     }
 }
@@ -304,20 +313,39 @@ al_status al_conv2d_forward_sparse(al_conv2d *c, const al_sparse *s, float *y, c
     return forward(c, s, y, x, NULL, b, n, d, t);
 }
 
-al_status al_conv2d_backward(al_conv2d *c, float *dx, float *dw, float *db, const float *dy, const float *x,
-                             const float *w, int n, int d, int t) {
+/* Floats of one thread's partial dW: the dense repacked weights (sw NULL) or sw's stored values. */
+static size_t partial_floats(const al_conv2d *c, const al_sparse *sw) {
+    return sw ? (size_t)sw->n_blocks * sw->k : (size_t)acc_rows(c) * c->kr;
+}
+
+size_t al_conv2d_backward_sparse_ws(const al_conv2d *c, const al_sparse *s) {
+    return round16(partial_floats(c, s)) * c->nthreads;
+}
+
+/* Thread tid's partial dW: in the scratch (sw NULL) or in ws. */
+static float *partial_dw(const al_conv2d *c, const al_sparse *sw, float *ws, int tid) {
+    return sw ? ws + round16(partial_floats(c, sw)) * tid : scratch_dw(c, tid);
+}
+
+/* The backward on sgemm over c->wr (sw NULL, repacked from w here; partial dW in the scratch) or on
+ * the sparse wr sw (partials of its stored values in ws). */
+static al_status backward(al_conv2d *c, const al_sparse *sw, float *ws, float *dx, float *dw, float *db,
+                          const float *dy, const float *x, const float *w, int n, int d, int t) {
     int d_out, t_out;
     al_status st = check_call(c, n, d, t, &d_out, &t_out);
     if (st != AL_OK) return st;
     const al_conv2d_cfg *g = &c->cfg;
-    al_conv2d_repack(c, w, c->wr);
+    if (sw && (sw->rows != acc_rows(c) || sw->cols != c->kr))
+        return al_error(AL_ERR_INVALID, "conv2d: sparse weights are %d x %d, the repacked layout is %d x %d", sw->rows,
+                        sw->cols, acc_rows(c), c->kr);
+    if (!sw) al_conv2d_repack(c, w, c->wr);
     const conv_plan p = plan_tiles(c, d_out, t_out);
     const int P = d_out * t_out, ntiles = p.row_tiles * p.chunks;
     int nt = call_threads(c);
     if (n < nt) nt = 1; /* one thread: OpenBLAS may thread the sgemm calls itself */
-    const size_t npart = (size_t)acc_rows(c) * c->kr;
+    const size_t npart = partial_floats(c, sw), ndense = (size_t)acc_rows(c) * c->kr;
     for (int i = 0; i < nt; i++) {
-        memset(scratch_dw(c, i), 0, npart * sizeof(float));
+        if (dw) memset(partial_dw(c, sw, ws, i), 0, npart * sizeof(float));
         memset(scratch_db(c, i), 0, (size_t)g->c_out * sizeof(float));
     }
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
@@ -335,11 +363,23 @@ al_status al_conv2d_backward(al_conv2d *c, float *dx, float *dw, float *db, cons
         if (dw || dx)
             for (int idx = 0; idx < ntiles; idx++) {
                 conv_tile rt = tile_at(c, &p, idx, d_out, t_out);
-                backward_tile(c, tid, dx, dw ? scratch_dw(c, tid) : NULL, dy, x, &rt, s, d, t, d_out, t_out);
+                backward_tile(c, sw, tid, dx, dw ? partial_dw(c, sw, ws, tid) : NULL, dy, x, &rt, s, d, t, d_out, t_out);
             }
     }
     /* fixed-order sums of the per-thread partials */
     if (dw) {
+        int np = nt; /* dense repacked partials the loop below sums */
+        if (sw) {
+            /* stored values summed in thread order into partial 0, then scattered into the zeroed dense
+             * partial of thread 0 (repacked layout), which the loop below maps to dw's layout */
+            float *tot = partial_dw(c, sw, ws, 0);
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+            for (size_t v = 0; v < npart; v++)
+                for (int i = 1; i < nt; i++) tot[v] += partial_dw(c, sw, ws, i)[v];
+            memset(scratch_dw(c, 0), 0, ndense * sizeof(float));
+            al_sparse_scatter_grad(sw, tot, scratch_dw(c, 0));
+            np = 1;
+        }
         const size_t nw = (size_t)g->c_out * g->c_in * g->kh * g->kw;
         const int cik = g->c_in * g->kh;
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
@@ -348,7 +388,7 @@ al_status al_conv2d_backward(al_conv2d *c, float *dx, float *dw, float *db, cons
             const size_t kj = j % g->kw, rr = j / g->kw % cik, co = j / g->kw / cik;
             const size_t src = (kj / g->stride_w * g->c_out + co) * c->kr + kj % g->stride_w * cik + rr;
             float sum = 0.0f;
-            for (int i = 0; i < nt; i++) sum += scratch_dw(c, i)[src];
+            for (int i = 0; i < np; i++) sum += scratch_dw(c, i)[src];
             dw[j] += sum;
         }
     }
@@ -359,4 +399,15 @@ al_status al_conv2d_backward(al_conv2d *c, float *dx, float *dw, float *db, cons
             db[co] += sum;
         }
     return AL_OK;
+}
+
+al_status al_conv2d_backward(al_conv2d *c, float *dx, float *dw, float *db, const float *dy, const float *x,
+                             const float *w, int n, int d, int t) {
+    return backward(c, NULL, NULL, dx, dw, db, dy, x, w, n, d, t);
+}
+
+al_status al_conv2d_backward_sparse(al_conv2d *c, const al_sparse *s, float *ws, float *dx, float *dw, float *db,
+                                    const float *dy, const float *x, int n, int d, int t) {
+    if (!s || (dw && !ws)) return al_error(AL_ERR_INVALID, "conv2d: NULL sparse weights or workspace");
+    return backward(c, s, ws, dx, dw, db, dy, x, NULL, n, d, t);
 }

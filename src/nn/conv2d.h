@@ -95,4 +95,15 @@ al_status al_conv2d_forward_sparse(al_conv2d *c, const al_sparse *s, float *y, c
 al_status al_conv2d_backward(al_conv2d *c, float *dx, float *dw, float *db, const float *dy, const float *x,
                              const float *w, int n, int d, int t);
 
+/* Training with a fixed mask: al_conv2d_backward with the weights given as s, a sparse copy of
+ * al_conv2d_repack's wr (as al_conv2d_forward_sparse; its values must be current). dx = col2im(s^T
+ * dy) runs on al_sparse_mm_t; dw gets the gradient at s's stored positions only (al_sparse_grad_w,
+ * per-thread partials summed in thread order, then mapped to the (c_out, c_in, kh, kw) layout):
+ * entries s does not store are left untouched, the dense path's values there being ones the
+ * optimizer's mask discards. ws: al_conv2d_backward_sparse_ws(c, s) floats of caller-owned scratch
+ * (may be NULL when dw is). Same result as the dense backward up to float rounding. */
+al_status al_conv2d_backward_sparse(al_conv2d *c, const al_sparse *s, float *ws, float *dx, float *dw, float *db,
+                                    const float *dy, const float *x, int n, int d, int t);
+size_t al_conv2d_backward_sparse_ws(const al_conv2d *c, const al_sparse *s);
+
 #endif

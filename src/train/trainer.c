@@ -32,13 +32,15 @@ void al_train_config_json(const al_train_opts *o, char *buf, size_t n) {
              "\"optimizer\":\"%s\",\"lr\":%.17g,\"beta1\":%.17g,\"beta2\":%.17g,\"eps\":%.17g,\"momentum\":%.17g,"
              "\"nesterov\":%d,\"weight_decay\":%.17g,\"anneal\":%.17g,\"clip\":%.17g,\"seed\":%llu,"
              "\"min_duration\":%.17g,\"max_duration\":%.17g,\"spec_augment\":%d,\"threads\":%d,"
-             "\"init_from\":\"%s\",\"init_seed\":%llu,\"mask\":\"%s\",\"capture_step\":%lld}",
+             "\"init_from\":\"%s\",\"init_seed\":%llu,\"mask\":\"%s\",\"capture_step\":%lld%s}",
              o->model, o->train_path, o->dev_path ? o->dev_path : "", o->epochs, o->batch_size,
              al_optim_type_name(o->optim.type), o->optim.lr, o->optim.beta1, o->optim.beta2, o->optim.eps,
              o->optim.momentum, o->optim.nesterov, o->optim.weight_decay, o->anneal, o->clip,
              (unsigned long long)o->seed, o->min_duration, o->max_duration, o->spec_augment, al_threads(),
              o->init_from ? o->init_from : "", (unsigned long long)o->init_seed, o->mask_path ? o->mask_path : "",
-             (long long)o->capture_step);
+             (long long)o->capture_step,
+             /* only when set, so that run directories of runs without it keep their config */
+             o->dense_train ? ",\"dense_train\":1" : "");
 }
 
 static int file_exists(const char *path) {
@@ -219,13 +221,28 @@ static al_status train_batch(trainer *tr, const size_t *items, int n, int epoch,
     al_param_zero_grad(t);
     st = al_ds2_backward(tr->model, tr->dlogits);
     if (st != AL_OK) return st;
+    /* masked weights get no gradient, as with PyTorch's weight_orig * mask: clipping sees only the
+     * kept weights' gradients (the same with dense and sparse kernels) */
+    if (tr->mask) al_apply_mask(t, t->grad, tr->mask);
     double norm = al_clip_grad_norm(t, o->clip);
     if (!isfinite(norm)) {
         *loss = NAN;
         return AL_OK;
     }
     al_optim_step(tr->opt, t, tr->mask);
-    return AL_OK;
+    return al_ds2_sparse_refresh(tr->model);
+}
+
+/* A masked run's conv weights train on sparse matrices where that is faster: built from the
+ * weights as they are now (started or resumed). */
+static al_status sparse_setup(trainer *tr) {
+    if (!tr->mask || tr->o->dense_train) return AL_OK;
+    al_ds2_sparse_report r;
+    al_status st = al_ds2_sparse_train(tr->model, tr->mask, AL_DS2_FORMAT_AUTO, &r);
+    for (int i = 0; st == AL_OK && i < r.n; i++)
+        al_log(AL_LOG_INFO, "%s trains %s (%.1f%% kept, %.1f%% of the dense work)", r.w[i].name,
+               al_ds2_format_name(r.w[i].format), 100 * r.w[i].kept, 100 * r.w[i].stored);
+    return st;
 }
 
 static al_status save_last(trainer *tr) {
@@ -303,6 +320,7 @@ al_status al_train(const al_train_opts *o, al_train_result *r) {
             st = al_ckpt_save(start, tr.model, NULL, NULL);
         }
     }
+    if (st == AL_OK) st = sparse_setup(&tr);
     int64_t steps_this_call = 0;
     for (int epoch = st == AL_OK ? s->epoch : o->epochs; epoch < o->epochs && st == AL_OK; epoch++) {
         al_batches batches;
