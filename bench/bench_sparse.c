@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "audiolottery/core.h"
+#include "bench_common.h"
 #include "audiolottery/sparse.h"
 
 enum { N_DENS = 6, N_BATCH = 2, K = 8 };
@@ -28,11 +29,6 @@ typedef struct {
     const al_sparse *m; /* NULL: dense */
     float *y;           /* (rows * n) */
 } job;
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Median seconds of reps runs (after one warm-up); negative on a failed call. */
 static double time_job(const job *j, int reps) {
@@ -47,17 +43,7 @@ static double time_job(const job *j, int reps) {
         if (st != AL_OK) return -1.0;
         if (r >= 0) t[r] = al_time_now() - t0;
     }
-    qsort(t, reps, sizeof *t, cmp_double);
-    return t[reps / 2];
-}
-
-/* mask (rows, cols): each entry kept with probability d (block 1), or each k x 1 block (block k). */
-static void random_mask(uint8_t *mask, int rows, int cols, int block, double d, al_rng *r) {
-    for (int r0 = 0; r0 < rows; r0 += block)
-        for (int c = 0; c < cols; c++) {
-            uint8_t keep = al_rng_uniform(r) < d;
-            for (int i = r0; i < r0 + block && i < rows; i++) mask[(size_t)i * cols + c] = keep;
-        }
+    return bench_median(t, reps);
 }
 
 /* Density where speed-up s (N_DENS, at DENS, falling densities) first wins for good: scanning from
@@ -102,7 +88,7 @@ int main(int argc, char **argv) {
             for (int di = 0; di < N_DENS; di++) {
                 al_sparse *m[2] = {NULL, NULL};
                 for (int f = 0; f < 2; f++) {
-                    random_mask(mask, rows, cols, f ? K : 1, DENS[di], &r);
+                    bench_random_mask(mask, rows, cols, f ? K : 1, DENS[di], &r);
                     if (al_sparse_from_dense(f ? AL_SPARSE_BSR : AL_SPARSE_CSR, K, w, mask, rows, cols, &m[f]) != AL_OK)
                         return fprintf(stderr, "%s\n", al_last_error()), 1;
                 }

@@ -97,6 +97,8 @@ double al_time_now(void);
  * (n <= 0 keeps the default). */
 int al_threads(void);
 void al_set_threads(int n);
+/* The calling thread's number inside an OpenMP parallel region (0 outside one or without OpenMP). */
+int al_thread_num(void);
 
 #ifdef __cplusplus
 }

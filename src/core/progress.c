@@ -112,6 +112,14 @@ int al_threads(void) {
 #endif
 }
 
+int al_thread_num(void) {
+#ifdef AL_HAVE_OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
 void al_set_threads(int n) {
     if (n <= 0) return;
     thread_override = n;

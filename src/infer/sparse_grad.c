@@ -4,10 +4,6 @@
 #include "audiolottery/sparse_train.h"
 
 #include <string.h>
-#ifdef AL_HAVE_OPENMP
-#include <omp.h>
-#endif
-
 #define INLINE static inline __attribute__((always_inline))
 
 /* Clones for AVX-512, AVX2 + FMA and baseline x86-64, picked at load time, as in sparse_mm.c. */
@@ -30,14 +26,6 @@ enum { GW_T = 256, GW_L = 16, GW_L1 = 64 };
 #define PAR_MIN (1 << 20)
 /* Stored values below which refresh and scatter (one copy each) run on one thread. */
 #define COPY_PAR_MIN (1 << 16)
-
-static int thread_id(void) {
-#ifdef AL_HAVE_OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
 
 static int imin(int a, int b) { return a < b ? a : b; }
 
@@ -189,7 +177,7 @@ al_status al_sparse_mm_xt_t(const al_sparse *m, const float *dy, int n, float be
     int threads = imin(al_threads(), (int)(ws->bytes / sizeof(float) / mm_slot_floats(m)));
 #pragma omp parallel num_threads(threads) if ((double)m->n_blocks * m->k * n > PAR_MIN)
     {
-        float *dyt = ws->buf + mm_slot_floats(m) * thread_id(); /* (rows, TT) = dY tile^T */
+        float *dyt = ws->buf + mm_slot_floats(m) * al_thread_num(); /* (rows, TT) = dY tile^T */
         float *dxt = dyt + (size_t)rows * TT;                   /* (cols, TT) = dX tile^T */
 #pragma omp for schedule(dynamic)
         for (int j = 0; j < tiles; j++) {

@@ -12,10 +12,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef AL_HAVE_OPENMP
-#include <omp.h>
-#endif
-
 /* Per-thread scratch: log-softmax (T_max, C) is sized at call time because C is not known at
  * creation; alpha/beta (T_max, S_max) and the extended labels are sized at creation. */
 typedef struct {
@@ -200,10 +196,7 @@ al_status al_ctc_loss(al_ctc_workspace *ws, const float *logits, int T_max, int 
     }
 #pragma omp parallel for schedule(dynamic, 1) num_threads(ws->n_slots)
     for (int b = 0; b < B; b++) {
-        int slot = 0;
-#ifdef AL_HAVE_OPENMP
-        slot = omp_get_thread_num();
-#endif
+        int slot = al_thread_num();
         losses[b] = ctc_one(&ws->slots[slot], logits + (size_t)b * C, B, C, input_lengths[b], T_max,
                             targets + offset[b], target_lengths[b], blank, grad ? grad + (size_t)b * C : NULL);
     }

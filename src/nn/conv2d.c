@@ -7,21 +7,9 @@
 #include <cblas.h>
 #include <limits.h>
 #include <string.h>
-#ifdef AL_HAVE_OPENMP
-#include <omp.h>
-#endif
-
 /* Floats of z + acc per thread that auto tiling aims for (4 MB; measured on DS2 conv1 and conv2). */
 #define AL_CONV_BUDGET (1 << 20)
 #define AL_CONV_TILE_MAX 8192
-
-static int thread_id(void) {
-#ifdef AL_HAVE_OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
 
 static size_t round16(size_t n) { return (n + 15) & ~(size_t)15; }
 
@@ -297,7 +285,7 @@ static al_status forward(al_conv2d *c, const al_sparse *sw, float *y, const floa
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
     for (long it = 0; it < items; it++) {
         conv_tile rt = tile_at(c, &p, (int)(it % ntiles), d_out, t_out);
-        forward_tile(c, sw, thread_id(), y, x, b, &rt, (int)(it / ntiles), d, t, d_out, t_out);
+        forward_tile(c, sw, al_thread_num(), y, x, b, &rt, (int)(it / ntiles), d, t, d_out, t_out);
     }
     return AL_OK;
 }
@@ -350,7 +338,7 @@ static al_status backward(al_conv2d *c, const al_sparse *sw, float *ws, float *d
     }
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
     for (int s = 0; s < n; s++) {
-        const int tid = thread_id();
+        const int tid = al_thread_num();
         if (db) {
             float *dbp = scratch_db(c, tid);
             const float *dys = dy + (size_t)s * g->c_out * P; /* (c_out, P) */

@@ -6,10 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef AL_HAVE_OPENMP
-#include <omp.h>
-#endif
-
 int al_frames_for_seconds(double seconds) {
     /* 1 + samples / hop with 16 kHz audio and a 160-sample hop */
     return 1 + (int)(llround(seconds * AL_SAMPLE_RATE) / 160);
@@ -84,10 +80,7 @@ al_status al_batch_load(al_batch *b, const al_batch_source *src, const size_t *i
     char (*messages)[512] = b->messages;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(b->n_featurizers)
     for (int i = 0; i < n; i++) {
-        int thread = 0;
-#ifdef AL_HAVE_OPENMP
-        thread = omp_get_thread_num();
-#endif
+        int thread = al_thread_num();
         al_rng rng;
         al_rng_seed_stream(&rng, src->seed, ((uint64_t)epoch << 40) ^ ((uint64_t)batch_index << 16) ^ (uint64_t)i);
         feats[i] = NULL;
