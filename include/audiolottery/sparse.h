@@ -61,11 +61,11 @@ al_status al_sparse_to_dense(const al_sparse *m, float *w);
 al_status al_sparse_mm(const al_sparse *m, const float *x, int n, float beta, float *y);
 
 /* Y (n, rows) = X W^T + beta Y for X (n, cols) row-major: the LSTM input projection, n = time x batch.
- * From n = 8 on it runs as (W X^T)^T with X^T and W X^T in scratch ((rows + cols) x n floats, so it
- * can fail with AL_ERR_NOMEM). */
+ * From n = 8 on BSR 8 x 1 runs on tiles of 16 rows of X, other formats as (W X^T)^T with X^T in
+ * scratch (cols x n floats, so that it can fail with AL_ERR_NOMEM). */
 al_status al_sparse_mm_xt(const al_sparse *m, const float *x, int n, float beta, float *y);
 
-/* Floats of scratch al_sparse_mm_xt_ws needs for n: (rows + cols) x n from n = 8 on, else 0. */
+/* Floats of scratch al_sparse_mm_xt_ws needs for n: cols x n from n = 8 on (BSR 8 x 1: none), else 0. */
 size_t al_sparse_mm_xt_scratch(const al_sparse *m, int n);
 
 /* al_sparse_mm_xt with caller-owned scratch ws (al_sparse_mm_xt_scratch(m, n) floats; NULL when

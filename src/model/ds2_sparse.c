@@ -9,16 +9,17 @@ enum { BSR_K = 8 }; /* block height; sparse_mm.c has kernels specialised for 1 (
 
 /* Crossover densities: below (stored values / dense size) = crossover a format beats dense sgemm
  * on one thread, and its time scales about linearly with the stored values, so a format's time
- * relative to dense is stored / crossover. Measured 2026-11-26 with
+ * relative to dense is stored / crossover. Measured 2026-11-26 (kernels with the vector batch-1
+ * BSR row and the transpose-free BSR X W^T) with
  *   build-sinfer/bench_sparse 1024 1312 7; bench_sparse 1024 256 7; bench_sparse 352 672 7
  * (ds2-small's W_ih of layer 0, W_hh, conv2's repacked weights; the other core busy), the median
  * over the three shapes of the crossover_* lines: narrow products (n < 8: n matrix-vector products)
- * from the xt n = 1 lines (CSR 0.088 / 0 / 0.100, BSR 0.815 / 0.815 / 0.738), wide ones from the
- * n = 64 lines (CSR 0.49-0.51, BSR beats dense even with every block kept: 1.12-1.19x). */
+ * from the xt n = 1 lines (CSR 0.143 / 0.053 / 0.121, BSR 0.831 / 0.890 / 0.830), wide ones from
+ * the n = 64 lines (CSR 0.45-0.56; BSR 1.00 for W X, every block kept, and 0.91-0.955 for X W^T). */
 static const double CROSSOVER[2][2] = {
     /* CSR, BSR 8 x 1 */
-    {0.09, 0.80}, /* narrow: n < 8 */
-    {0.50, 1.00}, /* wide */
+    {0.12, 0.83}, /* narrow: n < 8 */
+    {0.50, 0.95}, /* wide */
 };
 enum { WIDE_N = 8 }; /* sparse_mm.c's XT_TRANSPOSE_MIN: from here on products run as tiles of columns */
 

@@ -8,6 +8,7 @@
  * end; its dgates rows are zero too, so the whole-sequence sgemms of backward can run over all
  * T*N rows. */
 #include "nn/lstm.h"
+#include "nn/lstm_cell.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -67,14 +68,14 @@ al_status al_lstm_cache_init(al_lstm_cache *c, int in, int hidden, int bidirecti
     return AL_OK;
 }
 
-/* gates (T*N, 4H) = x (T*N, In) . W_ih^T (In, 4H) + b_ih + b_hh; sih (sparse W_ih) NULL: sgemm. */
+/* gates (T*N, 4H) = x (T*N, In) . W_ih^T (In, 4H), bias (4H) = b_ih + b_hh (the cell adds it);
+ * sih (sparse W_ih) NULL: sgemm. */
 static al_status project_input(const al_lstm_cache *c, al_lstm_dir_cache *dc, const float *x, const al_lstm_dir *w,
                                const al_sparse *sih, float *ws) {
     const int TN = c->T * c->N, In = c->in, G = 4 * c->hidden;
     for (int k = 0; k < G; k++) dc->bias[k] = w->b_ih[k] + w->b_hh[k];
-    for (size_t r = 0; r < (size_t)TN; r++) memcpy(dc->gates + r * G, dc->bias, G * sizeof(float));
-    if (sih) return al_sparse_mm_xt_ws(sih, x, TN, 1.0f, dc->gates, ws);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, TN, G, In, 1.0f, x, In, w->w_ih, In, 1.0f, dc->gates, G);
+    if (sih) return al_sparse_mm_xt_ws(sih, x, TN, 0.0f, dc->gates, ws);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, TN, G, In, 1.0f, x, In, w->w_ih, In, 0.0f, dc->gates, G);
     return AL_OK;
 }
 
@@ -107,15 +108,7 @@ static al_status recur_forward(const al_lstm_cache *c, al_lstm_dir_cache *dc, co
                 memset(hj, 0, H * sizeof(float));
                 continue;
             }
-            float *g = gt + (size_t)j * G; /* (4H): i, f, g, o */
-            const float *cp = dc->c + prev + (size_t)j * H;
-            for (int k = 0; k < H; k++) {
-                float ig = sigmoidf(g[k]), fg = sigmoidf(g[H + k]);
-                float gg = tanh_fast(g[2 * H + k]), og = sigmoidf(g[3 * H + k]);
-                g[k] = ig, g[H + k] = fg, g[2 * H + k] = gg, g[3 * H + k] = og;
-                cj[k] = fg * cp[k] + ig * gg;
-                hj[k] = og * tanh_fast(cj[k]);
-            }
+            al_lstm_cell(gt + (size_t)j * G, dc->bias, dc->c + prev + (size_t)j * H, cj, hj, H);
         }
     }
     return AL_OK;

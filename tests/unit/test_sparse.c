@@ -96,10 +96,12 @@ static void check_case(const case_t *c, al_sparse_format f, int k, const char *w
     CHECK_NEAR(al_sparse_density(m), (double)stored / rc, 1e-12);
     if (f == AL_SPARSE_CSR) CHECK(m->n_stored == kept);
 
-    static const int ns[] = {1, 3, 5, 17, 43}; /* 43: tiles of 32, 8 and 1 */
+    /* W X in tiles of 32, 8 and 1 columns (43); X W^T for BSR 8 x 1 in tiles of 16 rows of X:
+     * none (8: two of 4), one (16), with rows left over in tiles of 1 (17) or 4 and 1 (43) */
+    static const int ns[] = {1, 3, 5, 8, 16, 17, 43};
     al_rng r;
     al_rng_seed(&r, 7);
-    for (int ni = 0; ni < 5; ni++) {
+    for (int ni = 0; ni < 7; ni++) {
         int n = ns[ni];
         size_t len = (size_t)c->rows * n;
         float *x = malloc(sizeof(float) * c->cols * n), *y = malloc(sizeof(float) * len),
