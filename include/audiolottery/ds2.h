@@ -123,8 +123,9 @@ typedef struct {
     char name[AL_PARAM_NAME_MAX];
     int rows, cols;       /* the product's matrix: LSTM (4H, In) or (4H, H); conv the repacked
                              (kernel columns per phase x C_out, phases x C_in x kh) */
-    int n;                /* product width the choice assumed: 1 (recurrent step, the narrowest),
-                             or a wide block of frames (input projection, conv tiles) */
+    int n;                /* product width the choice assumed: the recurrent step's rows (1 at
+                             inference, the batch in training), or a wide block of frames (input
+                             projection, conv tiles) */
     double kept;          /* kept weights / weights of the tensor */
     double stored;        /* values the chosen format stores / (rows x cols): the share of dense work */
     al_ds2_format format; /* the choice */
@@ -149,16 +150,16 @@ const char *al_ds2_format_name(al_ds2_format f);
  *   per step: al_ds2_forward(m, 1, ...); al_ds2_backward(m, ...); al_optim_step(opt, t, mask);
  *             st = al_ds2_sparse_refresh(m);                      // after EVERY change of the weights
  *   al_ds2_sparse_train_off(m);                                   // back to dense (al_ds2_free also frees)
- * Copies the conv weights (the model's work: conv2 alone is ~60% of it) into sparse matrices, each
- * in the format that makes its training step fastest (AUTO; thresholds in ds2_sparse_train.c) or
+ * Copies the conv and LSTM weights into sparse matrices, each in the format that makes its
+ * training step fastest (AUTO; thresholds in ds2_sparse_train.c) or
  * the one forced; training-mode forwards and backwards then run on them. Separate from the eval-mode
  * matrices of al_ds2_sparsify. mask (required, one byte per float of the table): masked weights
  * must be exactly 0 now and after every step. The backward then leaves the weight gradient of
  * masked entries a sparse format does not store at 0 instead of the dense product's value, which
  * the trainer zeroes before clipping anyway (masked weights get no gradient, as with PyTorch's
- * weight_orig * mask): steps equal dense training up to float rounding. With AUTO, when every conv trains
- * faster dense nothing is kept (al_ds2_sparse_training gives 0). On failure the model keeps what
- * it had. LSTM weights train dense. */
+ * weight_orig * mask): steps equal dense training up to float rounding. With AUTO, when every weight
+ * trains faster dense nothing is kept (al_ds2_sparse_training gives 0). On failure the model keeps what
+ * it had. */
 al_status al_ds2_sparse_train(al_ds2 *m, const uint8_t *mask, al_ds2_format format, al_ds2_sparse_report *r);
 /* Copies the current weights into the sparse matrices (O(stored values)); nothing when dense. */
 al_status al_ds2_sparse_refresh(al_ds2 *m);

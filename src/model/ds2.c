@@ -382,7 +382,8 @@ int al_ds2_forward(al_ds2 *m, int train, const float *x, const int *lengths, int
             in = m->bn[k];
         }
         al_lstm_dir w[2] = {lstm_dir(m, m->t.data, k, 0), lstm_dir(m, m->t.data, k, 1)};
-        const al_lstm_sparse *sl = train ? NULL : al_ds2_sparse_lstm(m->sparse, k);
+        const al_lstm_sparse_train *tl = train ? al_ds2_strain_lstm(m->strain, k) : NULL;
+        const al_lstm_sparse *sl = train ? (tl ? &tl->fwd : NULL) : al_ds2_sparse_lstm(m->sparse, k);
         if (st == AL_OK) st = al_lstm_forward_sparse(m->out[k], &m->lstm[k], in, m->len, w, sl, T1, N);
         in = m->out[k];
     }
@@ -436,7 +437,7 @@ al_status al_ds2_backward(al_ds2 *m, const float *dlogits) {
         al_lstm_dir w[2] = {lstm_dir(m, m->t.data, k, 0), lstm_dir(m, m->t.data, k, 1)};
         al_lstm_dir g[2] = {lstm_dir(m, m->t.grad, k, 0), lstm_dir(m, m->t.grad, k, 1)};
         memset(g_in, 0, sizeof(float) * sh);
-        st = al_lstm_backward(g_in, g, &m->lstm[k], g_out, m->bn[k], w);
+        st = al_lstm_backward_sparse(g_in, g, &m->lstm[k], g_out, m->bn[k], w, al_ds2_strain_lstm(m->strain, k));
         memset(g_out, 0, sizeof(float) * sh); /* now the gradient of out[k - 1] */
         if (st == AL_OK) st = bn_backward(m, &m->bn1d[k], &m->rnn_bn[k], g_out, g_in, m->out[k - 1], T1 * N, 1);
     }
@@ -444,7 +445,7 @@ al_status al_ds2_backward(al_ds2 *m, const float *dlogits) {
     al_lstm_dir w[2] = {lstm_dir(m, m->t.data, 0, 0), lstm_dir(m, m->t.data, 0, 1)};
     al_lstm_dir g[2] = {lstm_dir(m, m->t.grad, 0, 0), lstm_dir(m, m->t.grad, 0, 1)};
     memset(m->gseq, 0, sizeof(float) * (size_t)T1 * N * C * m->d2);
-    st = al_lstm_backward(m->gseq, g, &m->lstm[0], g_out, m->seq, w);
+    st = al_lstm_backward_sparse(m->gseq, g, &m->lstm[0], g_out, m->seq, w, al_ds2_strain_lstm(m->strain, 0));
     if (st != AL_OK) return st;
     from_time_major(m->g2a, m->gseq, N, C * m->d2, T1);
     st = conv_block_backward(m, 1, m->g2a, m->g2b, m->g1a, m->z1, m->y2, m->z2, m->d1, T1);

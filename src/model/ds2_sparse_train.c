@@ -1,6 +1,7 @@
-/* DS2 sparse training weights: the conv weights whose fixed mask makes a sparse format faster for
- * a whole training step (forward, input gradient, weight gradient) than sgemm, kept in step with
- * the parameter table by al_ds2_sparse_refresh (see "sparse training" in audiolottery/ds2.h). */
+/* DS2 sparse training weights: the conv and LSTM weights whose fixed mask makes a sparse format
+ * faster for a whole training step (forward, input gradient, weight gradient) than sgemm, kept in
+ * step with the parameter table by al_ds2_sparse_refresh (see "sparse training" in
+ * audiolottery/ds2.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,11 +22,39 @@ enum { BSR_K = 8 };
  * break-even near 50% stored, 0.45 with a margin. */
 static const double CROSSOVER_CSR = 0.10, CROSSOVER_BSR = 0.45;
 
+/* LSTM crossovers of a weight's training step, the same model (three products of equal dense cost).
+ * W_ih: forward X W^T, dX = dGates W_ih, dW_ih all over n = T x N rows. W_hh: forward h W_hh^T and
+ * dh = dGates_t W_hh per step (n <= batch), dW_hh over all T x N rows. Measured 2026-11-26, one
+ * thread, other cores busy, with
+ *   build-lstm/bench_sparse_grad 1024 1312 4800 3 1; ... 1024 256 4800 3 1; ... 1024 256 16 20 1
+ * (ds2-small's W_ih of layer 0 and W_hh; n = 4800 frames, 16 utterances), forwards from ds2_sparse.c's
+ * wide crossovers (CSR 0.50, BSR 0.95: X W^T at n = 64, no figure at n = 16):
+ *   W_ih CSR: mm_xt_t 1.27x dense at 20%, 2.51x at 10.7%; grad_w_xt 0.57x at 20%, 0.92x at 10.7%:
+ *     step 0.57 of dense at 10.7%, 0.98 at 20%. BSR: mm_xt_t 1.05x at 50%, grad_w_xt 0.68x at 50%,
+ *     1.29x at 20%: step 0.98 at 50%, 0.48 at 20%.
+ *   W_hh CSR: mm_xt_t (n 16) 0.96x at 20%, 1.57x at 10.7%; grad_w_xt 0.71x at 20%, 1.18x at 10.7%:
+ *     step 0.95 at 20%, 0.57 at 10.7%. BSR: mm_xt_t 1.59x at 50%, grad_w_xt 0.74x at 50%: step 0.84
+ *     at 50%.
+ * Break-even near 20% (CSR) and 50-60% (BSR); the values below keep a margin. */
+static const double LSTM_CROSSOVER[2][2] = {
+    /* CSR, BSR 8 x 1 */
+    {0.15, 0.40}, /* W_ih */
+    {0.15, 0.50}, /* W_hh */
+};
+
 struct al_ds2_strain {
     al_sparse *conv[2]; /* repacked (kws * c_out, kr); NULL: dense */
     int idx[2];         /* parameter index of each conv weight */
     float *wr[2];       /* (kws * c_out, kr) repacked weights for refresh */
     float *ws[2];       /* backward workspace */
+    int L;
+    al_sparse *(*lstm_w)[2][2]; /* (L, direction, ih / hh); NULL: dense */
+    int (*lstm_idx)[2][2];      /* (L, direction, ih / hh) parameter index */
+    al_lstm_sparse_train *lstm; /* (L) views of lstm_w plus the shared buffers below */
+    int *lstm_sparse;           /* (L) 1 when some weight of layer k is sparse */
+    float *fws[2];              /* per direction: forward scratch (layers run one after the other) */
+    al_sparse_ws bws[2];        /* per direction: backward workspace */
+    float *dval;                /* weight gradient at the stored positions, one matrix at a time */
 };
 
 const al_sparse *al_ds2_strain_conv(const al_ds2_strain *s, int i, float **ws) {
@@ -34,13 +63,27 @@ const al_sparse *al_ds2_strain_conv(const al_ds2_strain *s, int i, float **ws) {
     return s->conv[i];
 }
 
+const al_lstm_sparse_train *al_ds2_strain_lstm(const al_ds2_strain *s, int k) {
+    return s && s->lstm_sparse[k] ? &s->lstm[k] : NULL;
+}
+
 void al_ds2_strain_free(al_ds2_strain *s) {
     if (!s) return;
     for (int i = 0; i < 2; i++) {
         al_sparse_free(s->conv[i]);
         al_free(s->wr[i]);
         al_free(s->ws[i]);
+        al_free(s->fws[i]);
+        al_free(s->bws[i].buf);
     }
+    for (int k = 0; s->lstm_w && k < s->L; k++)
+        for (int d = 0; d < 2; d++)
+            for (int h = 0; h < 2; h++) al_sparse_free(s->lstm_w[k][d][h]);
+    free(s->lstm_w);
+    free(s->lstm_idx);
+    free(s->lstm);
+    free(s->lstm_sparse);
+    al_free(s->dval);
     free(s);
 }
 
@@ -51,6 +94,13 @@ void al_ds2_sparse_train_off(al_ds2 *m) {
 }
 
 int al_ds2_sparse_training(al_ds2 *m) { return *al_ds2_strain_slot(m) != NULL; }
+
+/* AUTO's choice between csr and bsr (the same weight in both formats): a format's step time
+ * relative to dense is its stored density / its crossover; dense when neither is under 1. */
+static al_ds2_format fastest(const al_sparse *csr, const al_sparse *bsr, double crossover_csr, double crossover_bsr) {
+    double t_csr = al_sparse_density(csr) / crossover_csr, t_bsr = al_sparse_density(bsr) / crossover_bsr;
+    return t_csr < 1.0 && t_csr <= t_bsr ? AL_DS2_FORMAT_CSR : t_bsr < 1.0 ? AL_DS2_FORMAT_BSR8 : AL_DS2_FORMAT_DENSE;
+}
 
 /* Conv i as its training matrix: s->conv[i] (NULL when dense wins or is forced), report entry r. */
 static al_status build_conv(al_ds2 *m, int i, const uint8_t *mask, al_ds2_format format, al_ds2_sparse_weight *r,
@@ -84,10 +134,7 @@ static al_status build_conv(al_ds2 *m, int i, const uint8_t *mask, al_ds2_format
         if (st == AL_OK && (format == AL_DS2_FORMAT_AUTO || format == AL_DS2_FORMAT_BSR8))
             st = al_sparse_from_dense(AL_SPARSE_BSR, BSR_K, s->wr[i], mb, rows, cols, &bsr);
     }
-    if (st == AL_OK && format == AL_DS2_FORMAT_AUTO) {
-        double t_csr = al_sparse_density(csr) / CROSSOVER_CSR, t_bsr = al_sparse_density(bsr) / CROSSOVER_BSR;
-        format = t_csr < 1.0 && t_csr <= t_bsr ? AL_DS2_FORMAT_CSR : t_bsr < 1.0 ? AL_DS2_FORMAT_BSR8 : AL_DS2_FORMAT_DENSE;
-    }
+    if (st == AL_OK && format == AL_DS2_FORMAT_AUTO) format = fastest(csr, bsr, CROSSOVER_CSR, CROSSOVER_BSR);
     if (st == AL_OK && format != AL_DS2_FORMAT_DENSE) {
         al_sparse **keep = format == AL_DS2_FORMAT_CSR ? &csr : &bsr;
         s->conv[i] = *keep;
@@ -112,6 +159,91 @@ static al_status build_conv(al_ds2 *m, int i, const uint8_t *mask, al_ds2_format
     return st;
 }
 
+/* LSTM layer k, direction d, W_ih (hh 0) or W_hh (hh 1) as its training matrix:
+ * s->lstm_w[k][d][hh] (NULL when dense wins or is forced), report entry r. */
+static al_status build_lstm(al_ds2 *m, int k, int d, int hh, const uint8_t *mask, al_ds2_format format,
+                            al_ds2_sparse_weight *r, al_ds2_strain *s) {
+    const al_param_table *t = al_ds2_params(m);
+    const al_lstm_cache *c = al_ds2_lstm_layer(m, k);
+    snprintf(r->name, sizeof r->name, "rnns.%d.rnn.weight_%s_l0%s", k, hh ? "hh" : "ih", d ? "_reverse" : "");
+    const int idx = s->lstm_idx[k][d][hh] = al_param_find(t, r->name);
+    if (idx < 0) return al_error(AL_ERR_INVALID, "ds2 sparse train: no parameter '%s'", r->name);
+    const al_param *p = &t->params[idx];
+    const int rows = (int)p->shape[0], cols = (int)p->shape[1];
+    const float *w = al_param_data(t, idx);
+    const uint8_t *mk = mask + p->offset;
+    size_t kept = 0;
+    for (size_t j = 0; j < p->numel; j++) kept += mk[j] != 0;
+    al_sparse *csr = NULL, *bsr = NULL;
+    al_status st = AL_OK;
+    if (format == AL_DS2_FORMAT_AUTO || format == AL_DS2_FORMAT_CSR)
+        st = al_sparse_from_dense(AL_SPARSE_CSR, 1, w, mk, rows, cols, &csr);
+    if (st == AL_OK && (format == AL_DS2_FORMAT_AUTO || format == AL_DS2_FORMAT_BSR8))
+        st = al_sparse_from_dense(AL_SPARSE_BSR, BSR_K, w, mk, rows, cols, &bsr);
+    if (st == AL_OK && format == AL_DS2_FORMAT_AUTO)
+        format = fastest(csr, bsr, LSTM_CROSSOVER[hh][0], LSTM_CROSSOVER[hh][1]);
+    if (st == AL_OK && format != AL_DS2_FORMAT_DENSE) {
+        al_sparse **keep = format == AL_DS2_FORMAT_CSR ? &csr : &bsr;
+        s->lstm_w[k][d][hh] = *keep;
+        *keep = NULL;
+    }
+    if (st == AL_OK) {
+        r->rows = rows;
+        r->cols = cols;
+        /* the recurrent products run on the batch rows still running; dW_hh is wide */
+        r->n = hh ? c->n_max : c->t_max * c->n_max;
+        r->kept = (double)kept / (double)p->numel;
+        r->stored = s->lstm_w[k][d][hh] ? al_sparse_density(s->lstm_w[k][d][hh]) : 1.0;
+        r->format = format;
+    }
+    al_sparse_free(csr);
+    al_sparse_free(bsr);
+    return st;
+}
+
+/* Every LSTM layer's matrices (report entries from r->w[r->n] on), then the buffers they share:
+ * per direction the forward scratch and the backward workspace (the two directions' recurrences
+ * may run side by side, the layers run one after the other), one dval for the largest matrix. */
+static al_status build_lstms(al_ds2 *m, const uint8_t *mask, al_ds2_format format, al_ds2_sparse_report *r,
+                             al_ds2_strain *s) {
+    al_status st = AL_OK;
+    size_t fws = 0, bws = 0, dval = 0;
+    for (int k = 0; k < s->L; k++)
+        for (int d = 0; d < 2; d++) {
+            for (int hh = 0; hh < 2; hh++) {
+                if (st == AL_OK) st = build_lstm(m, k, d, hh, mask, format, &r->w[r->n++], s);
+                const al_sparse *sm = s->lstm_w[k][d][hh];
+                if (st != AL_OK || !sm) continue;
+                s->lstm_sparse[k] = 1;
+                size_t need = al_sparse_ws_bytes(sm, 0);
+                if (need > bws) bws = need;
+                if ((size_t)sm->n_blocks * sm->k > dval) dval = (size_t)sm->n_blocks * sm->k;
+            }
+            size_t need = al_lstm_sparse_scratch(al_ds2_lstm_layer(m, k), s->lstm_w[k][d][0], s->lstm_w[k][d][1]);
+            if (need > fws) fws = need;
+        }
+    for (int d = 0; st == AL_OK && d < 2; d++) {
+        int ok = (!fws || (s->fws[d] = al_malloc(sizeof(float) * fws))) && (!bws || (s->bws[d].buf = al_malloc(bws)));
+        s->bws[d].bytes = bws;
+        if (!ok) st = al_error(AL_ERR_NOMEM, "ds2 sparse train: out of memory for the LSTM workspaces");
+    }
+    if (st == AL_OK && dval && !(s->dval = al_malloc(sizeof(float) * dval)))
+        st = al_error(AL_ERR_NOMEM, "ds2 sparse train: out of memory for %zu floats of LSTM gradients", dval);
+    for (int k = 0; st == AL_OK && k < s->L; k++) {
+        al_lstm_sparse_train *ls = &s->lstm[k];
+        for (int d = 0; d < 2; d++) {
+            ls->fwd.w_ih[d] = s->lstm_w[k][d][0];
+            ls->fwd.w_hh[d] = s->lstm_w[k][d][1];
+            ls->fwd.ws[d] = s->fws[d];
+            ls->ws[d] = s->bws[d];
+        }
+        ls->fwd.ws_floats = fws;
+        ls->dval = s->dval;
+        ls->dval_floats = dval;
+    }
+    return st;
+}
+
 al_status al_ds2_sparse_train(al_ds2 *m, const uint8_t *mask, al_ds2_format format, al_ds2_sparse_report *r) {
     if (!mask) return al_error(AL_ERR_INVALID, "ds2 sparse train: a mask is required");
     if (format < AL_DS2_FORMAT_AUTO || format > AL_DS2_FORMAT_BSR8)
@@ -119,15 +251,31 @@ al_status al_ds2_sparse_train(al_ds2 *m, const uint8_t *mask, al_ds2_format form
     al_ds2_sparse_report local;
     if (!r) r = &local;
     memset(r, 0, sizeof *r);
+    const int L = al_ds2_cfg(m)->hidden_layers;
+    if (2 + 4 * L > AL_DS2_SPARSE_MAX)
+        return al_error(AL_ERR_INVALID, "ds2 sparse train: %d LSTM layers exceed the report's %d weights", L,
+                        AL_DS2_SPARSE_MAX);
     al_ds2_strain *s = calloc(1, sizeof *s);
-    al_status st = s ? AL_OK : al_error(AL_ERR_NOMEM, "ds2 sparse train: out of memory");
+    if (s) {
+        s->L = L;
+        s->lstm_w = calloc(L, sizeof *s->lstm_w);
+        s->lstm_idx = calloc(L, sizeof *s->lstm_idx);
+        s->lstm = calloc(L, sizeof *s->lstm);
+        s->lstm_sparse = calloc(L, sizeof *s->lstm_sparse);
+    }
+    al_status st = s && s->lstm_w && s->lstm_idx && s->lstm && s->lstm_sparse
+                       ? AL_OK
+                       : al_error(AL_ERR_NOMEM, "ds2 sparse train: out of memory");
     for (int i = 0; st == AL_OK && i < 2; i++) st = build_conv(m, i, mask, format, &r->w[r->n++], s);
+    if (st == AL_OK) st = build_lstms(m, mask, format, r, s);
     if (st != AL_OK) { /* the model keeps what it had */
         al_ds2_strain_free(s);
         return st;
     }
     al_ds2_sparse_train_off(m);
-    if (!s->conv[0] && !s->conv[1]) al_ds2_strain_free(s); /* every conv trains faster dense */
+    int any = s->conv[0] || s->conv[1];
+    for (int k = 0; k < L; k++) any |= s->lstm_sparse[k];
+    if (!any) al_ds2_strain_free(s); /* every weight trains faster dense */
     else *al_ds2_strain_slot(m) = s;
     return AL_OK;
 }
@@ -142,5 +290,10 @@ al_status al_ds2_sparse_refresh(al_ds2 *m) {
         al_conv2d_repack(al_ds2_conv_layer(m, i), al_param_data(al_ds2_params(m), s->idx[i]), s->wr[i]);
         st = al_sparse_refresh(s->conv[i], s->wr[i]);
     }
+    for (int k = 0; s && k < s->L; k++)
+        for (int d = 0; d < 2; d++)
+            for (int hh = 0; st == AL_OK && hh < 2; hh++)
+                if (s->lstm_w[k][d][hh])
+                    st = al_sparse_refresh(s->lstm_w[k][d][hh], al_param_data(al_ds2_params(m), s->lstm_idx[k][d][hh]));
     return st;
 }

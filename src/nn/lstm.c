@@ -176,9 +176,10 @@ al_status al_lstm_forward_sparse(float *y, al_lstm_cache *c, const float *x, con
     return forward(y, c, x, lengths, w, s, T, N);
 }
 
-/* BPTT of direction d: turns gates into dL/d(pre-activations), zero at padded positions. */
-static void recur_backward(const al_lstm_cache *c, al_lstm_dir_cache *dc, const float *dy, const al_lstm_dir *w,
-                           int d) {
+/* BPTT of direction d: turns gates into dL/d(pre-activations), zero at padded positions. shh
+ * (sparse W_hh) NULL: sgemm. */
+static al_status recur_backward(const al_lstm_cache *c, al_lstm_dir_cache *dc, const float *dy, const al_lstm_dir *w,
+                                int d, const al_sparse *shh, const al_sparse_ws *ws) {
     const int T = c->T, N = c->N, H = c->hidden, G = 4 * H;
     const size_t NH = (size_t)N * H;
     /* Utterances that have not started yet (in reverse time) must carry zero dh and dc. */
@@ -211,24 +212,46 @@ static void recur_backward(const al_lstm_cache *c, al_lstm_dir_cache *dc, const 
         }
         /* dh[0:rows] (rows, H) = dgates[t][0:rows] (rows, 4H) . W_hh (4H, H): dL/dh_prev. Rows past
          * rows[t] have not started yet (forward direction) or have ended (reverse). */
-        if (s < T - 1)
+        if (s == T - 1) break;
+        if (shh) {
+            al_status st = al_sparse_mm_xt_t(shh, gt, c->rows[t], 0.0f, dc->dh, ws);
+            if (st != AL_OK) return st;
+        } else {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c->rows[t], H, G, 1.0f, gt, G, w->w_hh, H, 0.0f,
                         dc->dh, H);
+        }
     }
+    return AL_OK;
 }
 
-/* Adds direction d's weight and input gradients from its dgates (T*N, 4H). */
-static void add_gradients(const al_lstm_cache *c, al_lstm_dir_cache *dc, float *dx, const al_lstm_dir *g,
-                          const float *x, const al_lstm_dir *w, int d) {
+/* dW (rows, cols) += dY^T (rows, TN) . X (TN, cols) at m's stored positions, through dval. */
+static al_status sparse_grad_w(const al_sparse *m, const float *dy, const float *x, int TN, float *dval,
+                               const al_sparse_ws *ws, float *dw) {
+    al_status st = al_sparse_grad_w_xt(m, dy, x, TN, 0.0f, dval, ws);
+    return st != AL_OK ? st : al_sparse_scatter_grad(m, dval, dw);
+}
+
+/* Adds direction d's weight and input gradients from its dgates (T*N, 4H); sih, shh (sparse W_ih,
+ * W_hh) NULL: sgemm. */
+static al_status add_gradients(const al_lstm_cache *c, al_lstm_dir_cache *dc, float *dx, const al_lstm_dir *g,
+                               const float *x, const al_lstm_dir *w, int d, const al_sparse *sih, const al_sparse *shh,
+                               const al_sparse_ws *ws, float *dval) {
     const int TN = c->T * c->N, In = c->in, H = c->hidden, G = 4 * H;
     const float *dgates = dc->gates;
+    const float *h_prev = dc->h + (d ? (size_t)c->N * H : 0); /* (T*N, H): the state each step read */
+    al_status st = AL_OK;
     /* dW_hh (4H, H) += dgates^T (4H, T*N) . h_prev (T*N, H) */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, H, TN, 1.0f, dgates, G, dc->h + (d ? (size_t)c->N * H : 0),
-                H, 1.0f, g->w_hh, H);
+    if (shh) st = sparse_grad_w(shh, dgates, h_prev, TN, dval, ws, g->w_hh);
+    else cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, H, TN, 1.0f, dgates, G, h_prev, H, 1.0f, g->w_hh, H);
     /* dW_ih (4H, In) += dgates^T (4H, T*N) . x (T*N, In) */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, In, TN, 1.0f, dgates, G, x, In, 1.0f, g->w_ih, In);
+    if (st == AL_OK && sih) st = sparse_grad_w(sih, dgates, x, TN, dval, ws, g->w_ih);
+    else if (st == AL_OK)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, In, TN, 1.0f, dgates, G, x, In, 1.0f, g->w_ih, In);
     /* dx (T*N, In) += dgates (T*N, 4H) . W_ih (4H, In) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, TN, In, G, 1.0f, dgates, G, w->w_ih, In, 1.0f, dx, In);
+    if (st == AL_OK && sih) st = al_sparse_mm_xt_t(sih, dgates, TN, 1.0f, dx, ws);
+    else if (st == AL_OK)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, TN, In, G, 1.0f, dgates, G, w->w_ih, In, 1.0f, dx, In);
+    if (st != AL_OK) return st;
     /* db_ih, db_hh (4H) += column sums of dgates */
     memset(dc->bias, 0, G * sizeof(float));
     for (size_t r = 0; r < (size_t)TN; r++)
@@ -237,14 +260,44 @@ static void add_gradients(const al_lstm_cache *c, al_lstm_dir_cache *dc, float *
         g->b_ih[k] += dc->bias[k];
         g->b_hh[k] += dc->bias[k];
     }
+    return AL_OK;
+}
+
+/* AL_OK when s's workspaces and dval hold what its matrices need (checked before any gradient is
+ * added, so that a bad s leaves dx and g untouched). */
+static al_status check_sparse_train(const al_lstm_cache *c, const al_lstm_sparse_train *s) {
+    for (int d = 0; d < c->dirs; d++) {
+        const al_sparse *m[2] = {s->fwd.w_ih[d], s->fwd.w_hh[d]};
+        for (int i = 0; i < 2; i++) {
+            if (!m[i]) continue;
+            /* the kernels run on as many threads as the workspace holds, at least one */
+            if (!s->ws[d].buf || s->ws[d].bytes < al_sparse_ws_bytes(m[i], 1))
+                return al_error(AL_ERR_INVALID, "lstm: sparse workspace of direction %d smaller than %zu bytes", d,
+                                al_sparse_ws_bytes(m[i], 1));
+            if (!s->dval || s->dval_floats < (size_t)m[i]->n_blocks * m[i]->k)
+                return al_error(AL_ERR_INVALID, "lstm: sparse dval smaller than %zu floats",
+                                (size_t)m[i]->n_blocks * m[i]->k);
+        }
+    }
+    return AL_OK;
 }
 
 al_status al_lstm_backward(float *dx, const al_lstm_dir *g, al_lstm_cache *c, const float *dy, const float *x,
                            const al_lstm_dir *w) {
+    return al_lstm_backward_sparse(dx, g, c, dy, x, w, NULL);
+}
+
+al_status al_lstm_backward_sparse(float *dx, const al_lstm_dir *g, al_lstm_cache *c, const float *dy, const float *x,
+                                  const al_lstm_dir *w, const al_lstm_sparse_train *s) {
     if (c->T < 1) return al_error(AL_ERR_INVALID, "lstm: backward without a new forward through this cache");
+    al_status st[2] = {s ? check_sparse_train(c, s) : AL_OK, AL_OK};
+    if (st[0] != AL_OK) return st[0];
 #pragma omp parallel for num_threads(2) if (directions_in_parallel(c))
-    for (int d = 0; d < c->dirs; d++) recur_backward(c, &c->dir[d], dy, &w[d], d);
-    for (int d = 0; d < c->dirs; d++) add_gradients(c, &c->dir[d], dx, &g[d], x, &w[d], d);
+    for (int d = 0; d < c->dirs; d++)
+        st[d] = recur_backward(c, &c->dir[d], dy, &w[d], d, s ? s->fwd.w_hh[d] : NULL, s ? &s->ws[d] : NULL);
+    for (int d = 0; d < c->dirs && st[0] == AL_OK && st[1] == AL_OK; d++)
+        st[d] = add_gradients(c, &c->dir[d], dx, &g[d], x, &w[d], d, s ? s->fwd.w_ih[d] : NULL,
+                              s ? s->fwd.w_hh[d] : NULL, s ? &s->ws[d] : NULL, s ? s->dval : NULL);
     c->T = 0;
-    return AL_OK;
+    return st[0] != AL_OK ? st[0] : st[1];
 }

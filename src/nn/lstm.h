@@ -41,6 +41,7 @@
 
 #include "audiolottery/core.h"
 #include "audiolottery/sparse.h"
+#include "audiolottery/sparse_train.h"
 
 /* One direction's tensors (weights, or their gradients), e.g. al_param_data(table, idx). */
 typedef struct {
@@ -103,5 +104,28 @@ al_status al_lstm_forward_sparse(float *y, al_lstm_cache *c, const float *x, con
  * Consumes the cache: AL_ERR_INVALID unless a forward came since the last backward. */
 al_status al_lstm_backward(float *dx, const al_lstm_dir *g, al_lstm_cache *c, const float *dy, const float *x,
                            const al_lstm_dir *w);
+
+/* Sparse weights for training (a lottery level: fixed masks, values refreshed by the caller after
+ * every optimizer step with al_sparse_refresh): the forward runs al_lstm_forward_sparse on fwd, the
+ * backward the matching sparse products:
+ *   dX = dGates W_ih (al_sparse_mm_xt_t, all T*N rows)        dh_prev = dGates_t W_hh (per step)
+ *   dW_ih, dW_hh at the stored positions (al_sparse_grad_w_xt over all T*N rows, the stored h
+ *   states as X for W_hh), then al_sparse_scatter_grad into g: entries a format does not store
+ *   get no gradient (the trainer masks them anyway), stored ones the dense product's value.
+ * fwd.w_ih / fwd.w_hh NULL: that weight stays dense. The pointers are const only for the forward's
+ * view; the caller owns the matrices and every buffer. */
+typedef struct {
+    al_lstm_sparse fwd;
+    al_sparse_ws ws[2]; /* per direction (the recurrences may run side by side): at least
+                           al_sparse_ws_bytes of each of its sparse matrices at al_threads() */
+    float *dval;        /* (dval_floats) weight gradient at the stored positions, one matrix at a time */
+    size_t dval_floats; /* at least n_blocks * k of every sparse matrix */
+} al_lstm_sparse_train;
+
+/* al_lstm_backward with the products of s's non-NULL matrices on the sparse kernels; s NULL is
+ * al_lstm_backward. The forward before it must have run on the same matrices (s->fwd). Same
+ * result up to float rounding; deterministic for a given thread count; allocates nothing. */
+al_status al_lstm_backward_sparse(float *dx, const al_lstm_dir *g, al_lstm_cache *c, const float *dy, const float *x,
+                                  const al_lstm_dir *w, const al_lstm_sparse_train *s);
 
 #endif

@@ -1,6 +1,7 @@
-/* Sparse training (al_conv2d_backward_sparse, al_ds2_sparse_train): the conv backward on sparse
- * repacked weights against the dense backward on odd sizes, and AdamW steps of ds2-tiny with a
- * pruned mask on the sparse path against the dense path. */
+/* Sparse training (al_conv2d_backward_sparse, al_lstm_backward_sparse, al_ds2_sparse_train): the
+ * conv and LSTM backwards on sparse weights against the dense backwards on odd sizes, and AdamW
+ * steps of ds2-tiny with a pruned mask (convs and LSTMs sparse) on the sparse path against the
+ * dense path. */
 #include "al_test.h"
 
 #include "audiolottery/ds2.h"
@@ -8,6 +9,7 @@
 #include "audiolottery/optim.h"
 #include "audiolottery/prune.h"
 #include "nn/conv2d.h"
+#include "nn/lstm.h"
 
 enum { UNSTRUCTURED, BLOCKS }; /* masks: independent entries, or 8 consecutive rows of one column */
 
@@ -124,6 +126,125 @@ static void test_conv_backward(void) {
             for (int threads = 1; threads <= 2; threads++) conv_case(&cfgs[i], 3, 11, 13, kind, 0.3, threads);
 }
 
+/* ---- LSTM forward and backward ------------------------------------------------------------------ */
+
+/* One direction's tensors (4H x In, 4H x H, 4H, 4H) in one block: w_ih, w_hh, b_ih, b_hh. */
+static al_lstm_dir dir_view(float *block, int in, int hidden) {
+    const size_t G = 4 * (size_t)hidden;
+    return (al_lstm_dir){block, block + G * in, block + G * (in + hidden), block + G * (in + hidden + 1)};
+}
+
+/* Sparse forward and backward (format f for every matrix but the reverse direction's W_ih, left
+ * dense to mix the two) against the dense ones on masked weights, gradients accumulating onto a
+ * random start. */
+static void lstm_case(int in, int hidden, int T, int N, const int *lengths, int kind, al_sparse_format f,
+                      int threads) {
+    al_set_threads(threads);
+    al_rng r;
+    al_rng_seed(&r, 23 + (uint64_t)kind);
+    const int G = 4 * hidden;
+    const size_t nd = (size_t)G * (in + hidden + 2), nx = (size_t)T * N * in, ny = (size_t)T * N * hidden;
+    float *w = randn(2 * nd, &r), *x = randn(nx, &r), *dy = randn(ny, &r), *g0 = randn(2 * nd, &r),
+          *dx0 = randn(nx, &r);
+    uint8_t *mask = malloc(2 * nd); /* over w: weights masked, biases kept */
+    memset(mask, 1, 2 * nd);
+    for (int d = 0; d < 2; d++) {
+        random_mask(mask + d * nd, G, in, kind, 0.3, &r);
+        random_mask(mask + d * nd + (size_t)G * in, G, hidden, kind, 0.3, &r);
+    }
+    for (size_t i = 0; i < 2 * nd; i++)
+        if (!mask[i]) w[i] = 0.0f;
+    al_lstm_dir wd[2] = {dir_view(w, in, hidden), dir_view(w + nd, in, hidden)};
+    al_lstm_cache c;
+    CHECK_OK(al_lstm_cache_init(&c, in, hidden, 1, T, N));
+    float *y = al_malloc(sizeof(float) * ny), *dx = dup(dx0, nx), *g = dup(g0, 2 * nd);
+    al_lstm_dir gd[2] = {dir_view(g, in, hidden), dir_view(g + nd, in, hidden)};
+    CHECK_OK(al_lstm_forward(y, &c, x, lengths, wd, T, N));
+    CHECK_OK(al_lstm_backward(dx, gd, &c, dy, x, wd));
+
+    al_sparse *m[2][2] = {{NULL, NULL}, {NULL, NULL}}; /* (direction, ih / hh) */
+    al_lstm_sparse_train s;
+    memset(&s, 0, sizeof s);
+    for (int d = 0; d < 2; d++)
+        for (int hh = 0; hh < 2; hh++) {
+            if (d == 1 && !hh) continue;
+            const size_t off = d * nd + (hh ? (size_t)G * in : 0);
+            CHECK_OK(al_sparse_from_dense(f, 8, w + off, mask + off, G, hh ? hidden : in, &m[d][hh]));
+            const size_t dv = (size_t)m[d][hh]->n_blocks * m[d][hh]->k, wsb = al_sparse_ws_bytes(m[d][hh], 0);
+            if (dv > s.dval_floats) s.dval_floats = dv;
+            if (wsb > s.ws[0].bytes) s.ws[0].bytes = s.ws[1].bytes = wsb;
+        }
+    for (int d = 0; d < 2; d++) {
+        s.fwd.w_ih[d] = m[d][0];
+        s.fwd.w_hh[d] = m[d][1];
+        size_t need = al_lstm_sparse_scratch(&c, m[d][0], m[d][1]);
+        if (need > s.fwd.ws_floats) s.fwd.ws_floats = need;
+    }
+    for (int d = 0; d < 2; d++) {
+        s.fwd.ws[d] = al_malloc(sizeof(float) * (s.fwd.ws_floats + 1));
+        s.ws[d].buf = al_malloc(s.ws[d].bytes);
+    }
+    s.dval = al_malloc(sizeof(float) * s.dval_floats);
+    float *ys = al_malloc(sizeof(float) * ny), *dxs = dup(dx0, nx), *gs = dup(g0, 2 * nd);
+    al_lstm_dir gsd[2] = {dir_view(gs, in, hidden), dir_view(gs + nd, in, hidden)};
+    CHECK_OK(al_lstm_forward_sparse(ys, &c, x, lengths, wd, &s.fwd, T, N));
+    CHECK_OK(al_lstm_backward_sparse(dxs, gsd, &c, dy, x, wd, &s));
+    const char *fmt = f == AL_SPARSE_BSR ? "bsr" : "csr";
+    CHECK_MSG(rel_diff(ys, y, ny) <= 1e-5, "%s %d threads: y %g", fmt, threads, rel_diff(ys, y, ny));
+    CHECK_MSG(rel_diff(dxs, dx, nx) <= 1e-5, "%s %d threads: dx %g", fmt, threads, rel_diff(dxs, dx, nx));
+    /* per tensor: kept entries (and biases) the dense gradient; pruned ones untouched, or (stored in
+     * a BSR block) the dense value */
+    for (int d = 0; d < 2; d++)
+        for (int part = 0; part < 4; part++) {
+            const size_t off = d * nd + (part ? (size_t)G * in : 0) + (part > 1 ? (size_t)G * hidden : 0) +
+                               (part > 2 ? (size_t)G : 0);
+            const size_t n = part == 0 ? (size_t)G * in : part == 1 ? (size_t)G * hidden : (size_t)G;
+            double scale = 1e-30, worst = 0.0;
+            for (size_t i = off; i < off + n; i++) scale = fmax(scale, fabs((double)g[i]));
+            for (size_t i = off; i < off + n; i++) {
+                if (!mask[i] && gs[i] == g0[i]) continue;
+                worst = fmax(worst, fabs((double)gs[i] - g[i]) / scale);
+            }
+            CHECK_MSG(worst <= 1e-5, "%s %d threads: direction %d tensor %d gradient %g", fmt, threads, d, part, worst);
+            if (f == AL_SPARSE_CSR && part < 2 && !(d == 1 && part == 0)) /* CSR stores kept entries only */
+                for (size_t i = off; i < off + n; i++) CHECK(mask[i] || gs[i] == g0[i]);
+        }
+    /* a workspace too small is refused before anything is added */
+    al_lstm_sparse_train bad = s;
+    bad.dval_floats = 0;
+    float *gb = dup(g0, 2 * nd);
+    al_lstm_dir gbd[2] = {dir_view(gb, in, hidden), dir_view(gb + nd, in, hidden)};
+    CHECK_OK(al_lstm_forward_sparse(ys, &c, x, lengths, wd, &s.fwd, T, N));
+    CHECK(al_lstm_backward_sparse(dxs, gbd, &c, dy, x, wd, &bad) == AL_ERR_INVALID);
+    CHECK(!memcmp(gb, g0, sizeof(float) * 2 * nd));
+    al_free(gb);
+    for (int d = 0; d < 2; d++) {
+        al_free(s.fwd.ws[d]);
+        al_free(s.ws[d].buf);
+        al_sparse_free(m[d][0]);
+        al_sparse_free(m[d][1]);
+    }
+    al_free(s.dval);
+    al_free(ys), al_free(dxs), al_free(gs), al_free(y), al_free(dx), al_free(g);
+    al_free(w), al_free(x), al_free(dy), al_free(g0), al_free(dx0);
+    free(mask);
+    al_lstm_cache_free(&c);
+    al_set_threads(1);
+}
+
+/* Odd sizes (4H not a multiple of 8: a short last BSR block row), unsorted variable lengths, a batch
+ * under and over the kernels' wide-product threshold (8 rows), 1 and 2 threads. */
+static void test_lstm_sparse(void) {
+    static const int len_a[5] = {9, 4, 7, 1, 9}, len_b[11] = {6, 2, 5, 6, 1, 3, 6, 4, 5, 2, 6};
+    for (int kind = 0; kind < 2; kind++)
+        for (int f = 0; f < 2; f++)
+            for (int threads = 1; threads <= 2; threads++) {
+                const al_sparse_format fmt = f ? AL_SPARSE_BSR : AL_SPARSE_CSR;
+                lstm_case(13, 11, 9, 5, len_a, kind, fmt, threads);
+                lstm_case(20, 9, 6, 11, len_b, kind, fmt, threads);
+            }
+}
+
 /* ---- ds2-tiny training steps -------------------------------------------------------------------- */
 
 enum { N = 3, T = 60, STEPS = 3, LABELS = 5 };
@@ -201,10 +322,15 @@ static void test_ds2_steps(void) {
             free(prune(b, kind, density));
             al_ds2_sparse_report r;
             CHECK_OK(al_ds2_sparse_train(b, mask, fmts[f], &r));
-            CHECK(r.n == 2);
-            if (fmts[f] != AL_DS2_FORMAT_AUTO) CHECK(al_ds2_sparse_training(b) && r.w[1].format == fmts[f]);
-            else
-                CHECK(al_ds2_sparse_training(b) && r.w[1].format == (kind == BLOCKS ? AL_DS2_FORMAT_BSR8 : AL_DS2_FORMAT_CSR));
+            CHECK(r.n == 2 + 4 * al_ds2_cfg(b)->hidden_layers);
+            /* AUTO: BSR for block masks, CSR for unstructured ones at 5%, every weight sparse */
+            const al_ds2_format want = fmts[f] != AL_DS2_FORMAT_AUTO ? fmts[f]
+                                       : kind == BLOCKS                ? AL_DS2_FORMAT_BSR8
+                                                                       : AL_DS2_FORMAT_CSR;
+            CHECK(al_ds2_sparse_training(b));
+            for (int i = 1; i < r.n; i++)
+                CHECK_MSG(r.w[i].format == want, "kind %d format %s: %s is %s", kind, al_ds2_format_name(fmts[f]),
+                          r.w[i].name, al_ds2_format_name(r.w[i].format));
             double la[STEPS], lb[STEPS];
             train(a, mask, 0, la);
             train(b, mask, 1, lb);
@@ -230,6 +356,34 @@ static void test_ds2_steps(void) {
         }
 }
 
+/* AUTO with the recurrent weights unpruned: W_ih sparse, W_hh dense in the same layer (the forward
+ * scratch must still cover the sparse input projection). */
+static void test_ds2_mixed(void) {
+    al_ds2 *a = tiny(), *b = tiny();
+    uint8_t *mask = prune(a, UNSTRUCTURED, 0.05);
+    free(prune(b, UNSTRUCTURED, 0.05));
+    al_param_table *ta = al_ds2_params(a), *tb = al_ds2_params(b);
+    for (int p = 0; p < ta->n; p++)
+        if (strstr(ta->params[p].name, "weight_hh")) memset(mask + ta->params[p].offset, 1, ta->params[p].numel);
+    al_ds2_sparse_report r;
+    CHECK_OK(al_ds2_sparse_train(b, mask, AL_DS2_FORMAT_AUTO, &r));
+    for (int i = 2; i < r.n; i++)
+        CHECK_MSG(r.w[i].format == (strstr(r.w[i].name, "weight_hh") ? AL_DS2_FORMAT_DENSE : AL_DS2_FORMAT_CSR),
+                  "%s is %s", r.w[i].name, al_ds2_format_name(r.w[i].format));
+    double la[STEPS], lb[STEPS];
+    train(a, mask, 0, la);
+    train(b, mask, 1, lb);
+    for (int s = 0; s < STEPS; s++)
+        CHECK_MSG(fabs(la[s] - lb[s]) <= 1e-4 * fabs(la[s]), "step %d: loss %.9g vs %.9g", s, la[s], lb[s]);
+    for (int p = 0; p < ta->n; p++) {
+        double d = rel_diff(al_param_data(tb, p), al_param_data(ta, p), ta->params[p].numel);
+        CHECK_MSG(d <= 1e-4, "%s: rel diff %g", ta->params[p].name, d);
+    }
+    free(mask);
+    al_ds2_free(a);
+    al_ds2_free(b);
+}
+
 /* Nothing to gain: AUTO keeps a dense model dense; a missing mask is an error. */
 static void test_auto_dense(void) {
     al_ds2 *m = tiny();
@@ -243,4 +397,4 @@ static void test_auto_dense(void) {
     al_ds2_free(m);
 }
 
-AL_TEST_MAIN(test_conv_backward, test_ds2_steps, test_auto_dense)
+AL_TEST_MAIN(test_conv_backward, test_lstm_sparse, test_ds2_steps, test_ds2_mixed, test_auto_dense)
