@@ -49,6 +49,16 @@ static int al_test_checks_ = 0;
         CHECK_MSG(h_ && strstr(h_, (needle)), "'%s' does not contain '%s'", h_ ? h_ : "(null)", (needle)); \
     } while (0)
 
+/* max |got - ref| / max |ref| over n values (1e-30 guards an all-zero ref) */
+static inline double al_test_rel_diff(const float *got, const float *ref, size_t n) {
+    double d = 0.0, s = 1e-30;
+    for (size_t i = 0; i < n; i++) {
+        d = fmax(d, fabs((double)got[i] - ref[i]));
+        s = fmax(s, fabs((double)ref[i]));
+    }
+    return d / s;
+}
+
 typedef void (*al_test_fn)(void);
 
 static inline int al_test_run(const char *names[], al_test_fn fns[], int n) {

@@ -54,16 +54,6 @@ static float *make_input(int N, uint64_t seed) {
     return x;
 }
 
-/* max |a - b| / max |a| over len values */
-static double rel_diff(const float *a, const float *b, size_t len) {
-    double d = 0.0, s = 1e-30;
-    for (size_t i = 0; i < len; i++) {
-        d = fmax(d, fabs((double)a[i] - b[i]));
-        s = fmax(s, fabs((double)a[i]));
-    }
-    return d / s;
-}
-
 /* Eval logits (T_out, N, 29) of m into out; returns T_out. */
 static int run(al_ds2 *m, const float *x, int N, float *out) {
     int lengths[N_MAX], out_len[N_MAX];
@@ -90,7 +80,7 @@ static void test_matches_dense(void) {
                     CHECK_OK(al_ds2_sparsify(m, mask, fmts[f], &r));
                     CHECK(r.n == 2 + 4 * al_ds2_cfg(m)->hidden_layers);
                     CHECK(run(m, x, N, sparse) == T1);
-                    double d = rel_diff(dense, sparse, (size_t)T1 * N * AL_DS2_CLASSES);
+                    double d = al_test_rel_diff(sparse, dense, (size_t)T1 * N * AL_DS2_CLASSES);
                     CHECK_MSG(d <= 1e-5, "kind %d density %.2f N %d format %s: rel diff %.3g", kind, dens[di], N,
                               al_ds2_format_name(fmts[f]), d);
                 }
@@ -142,7 +132,7 @@ static void test_empty_tensor_and_resparsify(void) {
         int T1 = run(m, x, N_MAX, dense);
         CHECK_OK(al_ds2_sparsify(m, mask, (al_ds2_format)f, NULL));
         CHECK(run(m, x, N_MAX, sparse) == T1);
-        CHECK_MSG(rel_diff(dense, sparse, (size_t)T1 * N_MAX * AL_DS2_CLASSES) <= 1e-5, "format %d", f);
+        CHECK_MSG(al_test_rel_diff(sparse, dense, (size_t)T1 * N_MAX * AL_DS2_CLASSES) <= 1e-5, "format %d", f);
     }
     /* new weights: the old matrices are stale until the next sparsify */
     for (int q = 0; q < t->n; q++)
@@ -151,14 +141,14 @@ static void test_empty_tensor_and_resparsify(void) {
     int T1 = run(m, x, N_MAX, sparse); /* still the old sparse weights */
     al_ds2_densify(m);
     CHECK(run(m, x, N_MAX, dense) == T1);
-    CHECK(rel_diff(dense, sparse, (size_t)T1 * N_MAX * AL_DS2_CLASSES) > 1e-3);
+    CHECK(al_test_rel_diff(sparse, dense, (size_t)T1 * N_MAX * AL_DS2_CLASSES) > 1e-3);
     CHECK_OK(al_ds2_sparsify(m, mask, AL_DS2_FORMAT_AUTO, NULL));
     CHECK_OK(al_ds2_sparsify(m, NULL, AL_DS2_FORMAT_AUTO, NULL)); /* twice; NULL mask: the nonzeros */
     CHECK(run(m, x, N_MAX, sparse) == T1);
-    CHECK(rel_diff(dense, sparse, (size_t)T1 * N_MAX * AL_DS2_CLASSES) <= 1e-5);
+    CHECK(al_test_rel_diff(sparse, dense, (size_t)T1 * N_MAX * AL_DS2_CLASSES) <= 1e-5);
     CHECK(al_ds2_sparsify(m, mask, (al_ds2_format)9, NULL) == AL_ERR_INVALID);
     CHECK(run(m, x, N_MAX, sparse) == T1); /* the failed call left the matrices in place */
-    CHECK(rel_diff(dense, sparse, (size_t)T1 * N_MAX * AL_DS2_CLASSES) <= 1e-5);
+    CHECK(al_test_rel_diff(sparse, dense, (size_t)T1 * N_MAX * AL_DS2_CLASSES) <= 1e-5);
     free(mask);
     free(x);
     free(dense);
@@ -210,7 +200,7 @@ static void test_small_lstm_layer(void) {
         s.ws[1] = al_malloc(sizeof(float) * s.ws_floats);
         CHECK_OK(al_lstm_forward(y0, &c, x, lengths, dirs, T, N));
         CHECK_OK(al_lstm_forward_sparse(y1, &c, x, lengths, dirs, &s, T, N));
-        CHECK_MSG(rel_diff(y0, y1, (size_t)T * N * H) <= 1e-5, "format %d: %.3g", fmt, rel_diff(y0, y1, (size_t)T * N * H));
+        CHECK_MSG(al_test_rel_diff(y1, y0, (size_t)T * N * H) <= 1e-5, "format %d: %.3g", fmt, al_test_rel_diff(y1, y0, (size_t)T * N * H));
         if (fmt) CHECK(s.ws_floats == 0);
         else {
             s.ws_floats--; /* too little scratch is an error, not an overrun */

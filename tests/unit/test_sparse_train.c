@@ -23,16 +23,6 @@ static void random_mask(uint8_t *mask, size_t rows, size_t cols, int kind, doubl
         }
 }
 
-/* max |a - b| / max |b| over n values */
-static double rel_diff(const float *a, const float *b, size_t n) {
-    double d = 0.0, s = 1e-30;
-    for (size_t i = 0; i < n; i++) {
-        d = fmax(d, fabs((double)a[i] - b[i]));
-        s = fmax(s, fabs((double)b[i]));
-    }
-    return d / s;
-}
-
 static float *randn(size_t n, al_rng *r) {
     float *v = al_malloc(sizeof(float) * n);
     for (size_t i = 0; i < n; i++) v[i] = (float)al_rng_normal(r);
@@ -84,9 +74,9 @@ static void conv_case(const al_conv2d_cfg *cfg, int n, int d, int t, int kind, d
         CHECK_OK(al_conv2d_forward_sparse(&c, s, ys, x, b, n, d, t));
         CHECK_OK(al_conv2d_backward_sparse(&c, s, ws, dxs, dws, dbs, dy, x, n, d, t));
         const char *fmt = f ? "bsr" : "csr";
-        CHECK_MSG(rel_diff(ys, y, ny) <= 1e-5, "%s y %g", fmt, rel_diff(ys, y, ny));
-        CHECK_MSG(rel_diff(dxs, dx, nx) <= 1e-5, "%s dx %g", fmt, rel_diff(dxs, dx, nx));
-        CHECK_MSG(rel_diff(dbs, db, nb) <= 1e-5, "%s db %g", fmt, rel_diff(dbs, db, nb));
+        CHECK_MSG(al_test_rel_diff(ys, y, ny) <= 1e-5, "%s y %g", fmt, al_test_rel_diff(ys, y, ny));
+        CHECK_MSG(al_test_rel_diff(dxs, dx, nx) <= 1e-5, "%s dx %g", fmt, al_test_rel_diff(dxs, dx, nx));
+        CHECK_MSG(al_test_rel_diff(dbs, db, nb) <= 1e-5, "%s db %g", fmt, al_test_rel_diff(dbs, db, nb));
         /* kept entries: the dense gradient; pruned ones: untouched, or (stored in a BSR block) dense */
         double scale = 1e-30, worst = 0.0;
         for (size_t i = 0; i < nw; i++) scale = fmax(scale, fabs((double)dw[i]));
@@ -190,8 +180,8 @@ static void lstm_case(int in, int hidden, int T, int N, const int *lengths, int 
     CHECK_OK(al_lstm_forward_sparse(ys, &c, x, lengths, wd, &s.fwd, T, N));
     CHECK_OK(al_lstm_backward_sparse(dxs, gsd, &c, dy, x, wd, &s));
     const char *fmt = f == AL_SPARSE_BSR ? "bsr" : "csr";
-    CHECK_MSG(rel_diff(ys, y, ny) <= 1e-5, "%s %d threads: y %g", fmt, threads, rel_diff(ys, y, ny));
-    CHECK_MSG(rel_diff(dxs, dx, nx) <= 1e-5, "%s %d threads: dx %g", fmt, threads, rel_diff(dxs, dx, nx));
+    CHECK_MSG(al_test_rel_diff(ys, y, ny) <= 1e-5, "%s %d threads: y %g", fmt, threads, al_test_rel_diff(ys, y, ny));
+    CHECK_MSG(al_test_rel_diff(dxs, dx, nx) <= 1e-5, "%s %d threads: dx %g", fmt, threads, al_test_rel_diff(dxs, dx, nx));
     /* per tensor: kept entries (and biases) the dense gradient; pruned ones untouched, or (stored in
      * a BSR block) the dense value */
     for (int d = 0; d < 2; d++)
@@ -340,7 +330,7 @@ static void test_ds2_steps(void) {
             al_param_table *ta = al_ds2_params(a), *tb = al_ds2_params(b);
             for (int p = 0; p < ta->n; p++) {
                 const al_param *e = &ta->params[p];
-                double d = rel_diff(al_param_data(tb, p), al_param_data(ta, p), e->numel);
+                double d = al_test_rel_diff(al_param_data(tb, p), al_param_data(ta, p), e->numel);
                 CHECK_MSG(d <= 1e-4, "kind %d format %s %s: rel diff %g", kind, al_ds2_format_name(fmts[f]), e->name, d);
             }
             for (size_t i = 0; i < tb->total; i++)
@@ -376,7 +366,7 @@ static void test_ds2_mixed(void) {
     for (int s = 0; s < STEPS; s++)
         CHECK_MSG(fabs(la[s] - lb[s]) <= 1e-4 * fabs(la[s]), "step %d: loss %.9g vs %.9g", s, la[s], lb[s]);
     for (int p = 0; p < ta->n; p++) {
-        double d = rel_diff(al_param_data(tb, p), al_param_data(ta, p), ta->params[p].numel);
+        double d = al_test_rel_diff(al_param_data(tb, p), al_param_data(ta, p), ta->params[p].numel);
         CHECK_MSG(d <= 1e-4, "%s: rel diff %g", ta->params[p].name, d);
     }
     free(mask);
