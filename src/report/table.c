@@ -24,17 +24,20 @@ static void fmt_duration(double seconds, char *buf, size_t n) {
 
 static void print_series(FILE *out, const al_report_series *s) {
     fprintf(out, "%s: %d point%s\n", s->name, s->n, s->n == 1 ? "" : "s");
-    fprintf(out, "%5s %10s %16s %19s %19s %11s %10s\n", "level", "remaining", "dev WER/CER", "test-clean WER/CER",
-            "test-other WER/CER", "best epoch", "wall time");
+    fprintf(out, "%5s %10s %16s %19s %19s %11s %10s %11s\n", "level", "remaining", "dev WER/CER",
+            "test-clean WER/CER", "test-other WER/CER", "best epoch", "wall time", "train aud/s");
     for (int i = 0; i < s->n; i++) {
         const al_report_point *p = &s->points[i];
-        char sets[AL_N_SETS][32], epoch[16], wall[32];
+        char sets[AL_N_SETS][32], epoch[16], wall[32], speed[32];
         for (int k = 0; k < AL_N_SETS; k++) fmt_score(&p->sets[k], sets[k], sizeof sets[k]);
         if (p->best_epoch >= 0) snprintf(epoch, sizeof epoch, "%d", p->best_epoch);
         else snprintf(epoch, sizeof epoch, "-");
         fmt_duration(p->wall_seconds, wall, sizeof wall);
-        fprintf(out, "%5d %9.1f%% %16s %19s %19s %11s %10s\n", p->level, p->remaining_percent, sets[AL_SET_DEV],
-                sets[AL_SET_TEST_CLEAN], sets[AL_SET_TEST_OTHER], epoch, wall);
+        /* training throughput (audio seconds per second): sparse kernels make pruned levels faster */
+        if (isnan(p->audio_speed)) snprintf(speed, sizeof speed, "-");
+        else snprintf(speed, sizeof speed, "%.1f", p->audio_speed);
+        fprintf(out, "%5d %9.1f%% %16s %19s %19s %11s %10s %11s\n", p->level, p->remaining_percent, sets[AL_SET_DEV],
+                sets[AL_SET_TEST_CLEAN], sets[AL_SET_TEST_OTHER], epoch, wall, speed);
     }
 }
 

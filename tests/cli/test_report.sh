@@ -20,8 +20,8 @@ out=$("$AL_CLI" report "$R" 2>"$T/a.err") || fail "report: exit $?: $(cat "$T/a.
 expect=(
     "trunk: 4 points"
     "random-reinit: 2 points"
-    "    0     100.0%      41.20/15.30         43.10/16.10         60.20/28.00           7     13m33s"
-    "    3      51.2%      45.30/17.90         47.90/19.20                   -           6      47.5s"
+    "    0     100.0%      41.20/15.30         43.10/16.10         60.20/28.00           7     13m33s        31.2"
+    "    3      51.2%      45.30/17.90         47.90/19.20                   -           6      47.5s        31.0"
     "in progress (no report.json yet): level_03/branches/random-prune, level_04"
     "test-clean: dense WER 43.10; extreme ticket level 3 (51.2% remaining) WER 43.10; best ticket level 2 (64.0%) WER 40.20"
     "test-other: dense WER 60.20; no winning ticket (lowest pruned: level 2 (64.0%) WER 60.50)"

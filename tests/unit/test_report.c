@@ -119,8 +119,8 @@ static void test_print(void) {
     fclose(f);
     CHECK_STR_CONTAINS(text, "\ntrunk: 4 points\n");
     CHECK_STR_CONTAINS(text, "\nrandom-reinit: 2 points\n");
-    CHECK_STR_CONTAINS(text, "    3      51.2%      42.00/15.90         43.10/16.30         62.00/29.30           5   1h02m05s\n");
-    CHECK_STR_CONTAINS(text, "    3      51.2%      45.30/17.90         47.90/19.20                   -           6      47.5s\n");
+    CHECK_STR_CONTAINS(text, "    3      51.2%      42.00/15.90         43.10/16.30         62.00/29.30           5   1h02m05s        30.9\n");
+    CHECK_STR_CONTAINS(text, "    3      51.2%      45.30/17.90         47.90/19.20                   -           6      47.5s        31.0\n");
     CHECK_STR_CONTAINS(text, "in progress (no report.json yet): level_03/branches/random-prune, level_04\n");
     CHECK_STR_CONTAINS(text, "\ndev: dense WER 41.20; extreme ticket level 2 (64.0% remaining) WER 39.00; best ticket level 2");
     free(text);
