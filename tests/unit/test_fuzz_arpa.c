@@ -5,63 +5,51 @@
 #include <zlib.h>
 
 #include "al_test.h"
+#include "fuzz_buf.h"
 #include "audiolottery/io.h"
 #include "audiolottery/lm.h"
 
 enum { ITERATIONS = 3000, MAX_LEN = 1 << 14 };
 
-typedef struct {
-    unsigned char *b;
-    size_t len;
-} buf;
+typedef fuzz_buf buf;
 
 static size_t line_start(const buf *x, size_t i) {
-    while (i > 0 && x->b[i - 1] != '\n') i--;
-    return i;
+    size_t s, e;
+    fuzz_line(x, i, &s, &e);
+    return s;
 }
 
 static size_t line_end(const buf *x, size_t i) {
-    while (i < x->len && x->b[i] != '\n') i++;
-    return i < x->len ? i + 1 : i;
-}
-
-static void insert(buf *x, size_t at, const void *p, size_t n) {
-    if (x->len + n > MAX_LEN) return;
-    memmove(x->b + at + n, x->b + at, x->len - at);
-    memcpy(x->b + at, p, n);
-    x->len += n;
-}
-
-static void erase(buf *x, size_t at, size_t n) {
-    memmove(x->b + at, x->b + at + n, x->len - at - n);
-    x->len -= n;
+    size_t s, e;
+    fuzz_line(x, i, &s, &e);
+    return e;
 }
 
 static void mutate(al_rng *r, buf *x) {
     static const char *tokens[] = {"\n", " ", "\t", "\\", "-99", "1e40", "nan", "-inf", "0x1p3", "ngram 2=",
                                    "\\end\\", "\\data\\", "\\2-grams:", "\\9-grams:", "<s>", "</s>", "<unk>",
                                    "=", "99999999999999999999", "-0.5 the cat", "\r", "\0"};
-    if (!x->len) return;
-    size_t at = al_rng_below(r, x->len);
+    if (!x->n) return;
+    size_t at = al_rng_below(r, x->n);
     switch (al_rng_below(r, 8)) {
     case 0: x->b[at] ^= (unsigned char)(1u << al_rng_below(r, 8)); break;              /* bit flip */
     case 1: x->b[at] = (unsigned char)al_rng_below(r, 256); break;                     /* byte */
     case 2: {                                                                           /* token */
         const char *t = tokens[al_rng_below(r, sizeof tokens / sizeof *tokens)];
-        insert(x, at, t, *t ? strlen(t) : 1);
+        fuzz_insert(x, at, t, *t ? strlen(t) : 1);
         break;
     }
-    case 3: erase(x, at, al_rng_below(r, x->len - at < 16 ? x->len - at : 16) + (at < x->len)); break;
+    case 3: fuzz_erase(x, at, al_rng_below(r, x->n - at < 16 ? x->n - at : 16) + (at < x->n)); break;
     case 4: { /* duplicate a line */
         size_t s = line_start(x, at), e = line_end(x, at);
         unsigned char tmp[MAX_LEN];
         memcpy(tmp, x->b + s, e - s);
-        insert(x, e, tmp, e - s);
+        fuzz_insert(x, e, tmp, e - s);
         break;
     }
     case 5: { /* delete a line */
         size_t s = line_start(x, at);
-        erase(x, s, line_end(x, at) - s);
+        fuzz_erase(x, s, line_end(x, at) - s);
         break;
     }
     case 6: { /* swap a line with the next */
@@ -74,7 +62,7 @@ static void mutate(al_rng *r, buf *x) {
         }
         break;
     }
-    default: x->len = at; break; /* truncate */
+    default: x->n = at; break; /* truncate */
     }
 }
 
@@ -108,14 +96,14 @@ static void write_plain(const char *path, const void *p, size_t n) {
 
 static void write_file(const char *path, const buf *x, int gz, al_rng *r) {
     if (!gz) {
-        write_plain(path, x->b, x->len);
+        write_plain(path, x->b, x->n);
         return;
     }
     remove(path);
     gzFile f = gzopen(path, "wb");
     CHECK(f != NULL);
     if (!f) return;
-    if (x->len) CHECK(gzwrite(f, x->b, (unsigned)x->len) == (int)x->len);
+    if (x->n) CHECK(gzwrite(f, x->b, (unsigned)x->n) == (int)x->n);
     CHECK(gzclose(f) == Z_OK);
     if (gz == 2) { /* corrupt the compressed stream past the 10-byte gzip header */
         char *data;
@@ -142,7 +130,7 @@ static void test_mutations(void) {
     int loaded = 0, failed = 0, bad_failures = 0, unusable = 0;
     double t0 = al_time_now();
     for (int it = 0; it < ITERATIONS; it++) {
-        buf x = {storage, base_len};
+        buf x = {storage, base_len, MAX_LEN};
         memcpy(storage, base, base_len);
         int n = 1 + (int)al_rng_below(&r, 4);
         for (int m = 0; m < n; m++) mutate(&r, &x);

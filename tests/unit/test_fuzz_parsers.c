@@ -9,35 +9,16 @@
 #include <math.h>
 
 #include "al_test.h"
+#include "fuzz_buf.h"
 #include "audiolottery/al.h"
 
 enum { TRIALS = 2000, MAX_FILE = 1 << 16 };
 
-typedef struct {
-    unsigned char *b;
-    size_t n;
-} buf;
-
-static void buf_insert(buf *x, size_t at, const void *src, size_t len) {
-    if (x->n + len > MAX_FILE) return;
-    memmove(x->b + at + len, x->b + at, x->n - at);
-    memcpy(x->b + at, src, len);
-    x->n += len;
-}
-
-static void buf_erase(buf *x, size_t at, size_t len) {
-    memmove(x->b + at, x->b + at + len, x->n - at - len);
-    x->n -= len;
-}
+typedef fuzz_buf buf;
 
 /* [*start, *end) of a random line (end includes its '\n' when there is one). */
 static void random_line(al_rng *r, const buf *x, size_t *start, size_t *end) {
-    size_t at = (size_t)al_rng_below(r, x->n);
-    size_t s = at, e = at;
-    while (s > 0 && x->b[s - 1] != '\n') s--;
-    while (e < x->n && x->b[e] != '\n') e++;
-    *start = s;
-    *end = e < x->n ? e + 1 : e;
+    fuzz_line(x, (size_t)al_rng_below(r, x->n), start, end);
 }
 
 static const char *dictionary[] = {
@@ -65,8 +46,8 @@ static void replace_number(al_rng *r, buf *x, size_t at) {
     while (s > 0 && is_number_char(x->b[s - 1])) s--;
     while (e < x->n && is_number_char(x->b[e])) e++;
     const char *t = numbers[al_rng_below(r, N_NUMBERS)];
-    buf_erase(x, s, e - s);
-    buf_insert(x, s, t, strlen(t));
+    fuzz_erase(x, s, e - s);
+    fuzz_insert(x, s, t, strlen(t));
 }
 
 /* One random mutation of x. */
@@ -80,10 +61,10 @@ static void mutate_once(al_rng *r, buf *x) {
     case 1: /* byte change */
         if (at < x->n) x->b[at] = byte;
         break;
-    case 2: buf_insert(x, at, &byte, 1); break;
+    case 2: fuzz_insert(x, at, &byte, 1); break;
     case 3: { /* delete a short range */
         size_t len = (size_t)al_rng_below(r, 16) + 1;
-        if (at < x->n) buf_erase(x, at, len < x->n - at ? len : x->n - at);
+        if (at < x->n) fuzz_erase(x, at, len < x->n - at ? len : x->n - at);
         break;
     }
     case 4: /* truncate */ x->n = at; break;
@@ -94,7 +75,7 @@ static void mutate_once(al_rng *r, buf *x) {
         unsigned char tmp[4096];
         if (e - s <= sizeof tmp) {
             memcpy(tmp, x->b + s, e - s);
-            buf_insert(x, e, tmp, e - s);
+            fuzz_insert(x, e, tmp, e - s);
         }
         break;
     }
@@ -102,7 +83,7 @@ static void mutate_once(al_rng *r, buf *x) {
         if (!x->n) break;
         size_t s, e;
         random_line(r, x, &s, &e);
-        buf_erase(x, s, e - s);
+        fuzz_erase(x, s, e - s);
         break;
     }
     case 7: { /* swap two lines: move one line to the start of another */
@@ -114,8 +95,8 @@ static void mutate_once(al_rng *r, buf *x) {
         if (e - s > sizeof tmp || (s2 >= s && s2 < e)) break;
         memcpy(tmp, x->b + s, e - s);
         size_t len = e - s;
-        buf_erase(x, s, len);
-        buf_insert(x, s2 > s ? s2 - len : s2, tmp, len);
+        fuzz_erase(x, s, len);
+        fuzz_insert(x, s2 > s ? s2 - len : s2, tmp, len);
         break;
     }
     case 8: { /* copy a random range to a random place */
@@ -124,13 +105,13 @@ static void mutate_once(al_rng *r, buf *x) {
         unsigned char tmp[64];
         if (len > x->n - from) len = x->n - from;
         memcpy(tmp, x->b + from, len);
-        buf_insert(x, at, tmp, len);
+        fuzz_insert(x, at, tmp, len);
         break;
     }
     case 9: replace_number(r, x, at); break;
     default: { /* insert a dictionary token */
         const char *t = dictionary[al_rng_below(r, N_DICT)];
-        buf_insert(x, at, t, strlen(t));
+        fuzz_insert(x, at, t, strlen(t));
         break;
     }
     }
@@ -224,7 +205,7 @@ static void test_nemo_manifest_mutations(void) {
     CHECK(load_and_check(path, "nemo (valid)", -1) == 1);
     al_rng r;
     al_rng_seed(&r, 1);
-    buf x = {malloc(MAX_FILE), 0};
+    buf x = {malloc(MAX_FILE), 0, MAX_FILE};
     int outcome[3] = {0};
     for (int trial = 0; trial < TRIALS; trial++) {
         memcpy(x.b, nemo_manifest, x.n = strlen(nemo_manifest));
@@ -252,7 +233,7 @@ static void test_kaldi_dir_mutations(void) {
     CHECK(load_and_check(dir, "kaldi (valid)", -1) == 1);
     al_rng r;
     al_rng_seed(&r, 2);
-    buf x = {malloc(MAX_FILE), 0};
+    buf x = {malloc(MAX_FILE), 0, MAX_FILE};
     int outcome[3] = {0};
     for (int trial = 0; trial < TRIALS; trial++) {
         int f = (int)al_rng_below(&r, 4);
@@ -335,7 +316,7 @@ static void test_safetensors_mutations(void) {
     for (int i = 7; i >= 0; i--) hlen = (hlen << 8) | (unsigned char)orig[i];
     al_rng r;
     al_rng_seed(&r, 3);
-    buf x = {malloc(MAX_FILE), 0};
+    buf x = {malloc(MAX_FILE), 0, MAX_FILE};
     int loaded = 0;
     for (int trial = 0; trial < TRIALS; trial++) {
         int mode = (int)al_rng_below(&r, 3);
@@ -346,7 +327,7 @@ static void test_safetensors_mutations(void) {
             memcpy(x.b, orig + 8, x.n = (size_t)hlen);
             if (al_rng_below(&r, 4) == 0) { /* a member (maybe a duplicate) at the start of the object */
                 const char *m = header_members[al_rng_below(&r, N_MEMBERS)];
-                buf_insert(&x, 1, m, strlen(m));
+                fuzz_insert(&x, 1, m, strlen(m));
             }
             mutate(&r, &x);
             uint64_t h = mode == 1 ? x.n : x.n + al_rng_below(&r, 9) - 4;
