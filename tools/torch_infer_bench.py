@@ -1,11 +1,11 @@
 """PyTorch dense inference time of our checkpoint, for `audiolottery bench-infer` (dev-only;
 Debian's python3-torch).
 
-  torch_infer_bench.py CKPT FEATURES REPEATS
+  torch_infer_bench.py CKPT FEATURES REPEATS [THREADS]
 
 Loads CKPT into the reference DeepSpeech2 (tools/ds2_reference.py; masks dropped: the masked
 weights are already zero, so this is the dense model on the same weights), runs it in eval mode
-on one thread, batch 1, on the first (bins, frames) tensor of FEATURES, once to warm up and then
+on THREADS threads (default 1), batch 1, on the first (bins, frames) tensor of FEATURES, once to warm up and then
 REPEATS times, and prints "torch_median_s S" (median seconds of the forward) and
 "torch_version V". Run it with LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp, as for
 the other tools.
@@ -24,7 +24,7 @@ from st_io import read_safetensors  # noqa: E402
 
 def main():
     ckpt, features, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    torch.set_num_threads(1)
+    torch.set_num_threads(int(sys.argv[4]) if len(sys.argv) > 4 else 1)
     tensors, _ = read_safetensors(ckpt)
     state = {k: v for k, v in tensors.items() if not k.startswith("optimizer.") and not k.endswith("_mask")}
     model = ref.DeepSpeech(conv_channels=state["conv.seq_module.0.weight"].shape[0],

@@ -48,7 +48,7 @@ al_status al_compact_save(const char *path, al_ds2 *m, const uint8_t *mask, al_c
 int al_compact_is(const al_st_file *f);
 
 /* Kept weights of tensor `name` (numel weights) in the compact file f: numel when stored whole,
- * else kept blocks x block size; -1 when the file lacks it. */
+ * else kept blocks x block size; -1 when the file lacks it or its block size is invalid. */
 int64_t al_compact_kept(const al_st_file *f, const char *name, int64_t numel);
 
 /* Fills every entry of t's value block from the compact file f (named path in errors). */

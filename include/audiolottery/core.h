@@ -90,6 +90,20 @@ void al_progress_add(al_progress *p, uint64_t done); /* done: increment */
 void al_progress_note(al_progress *p, const char *note);
 void al_progress_finish(al_progress *p);             /* prints the final line, frees p */
 
+/* ---- bounded text ------------------------------------------------------------------------ */
+/* Builds text in a fixed buffer: appends never write past it (the text stays NUL-terminated) and
+ * `overflow` records that something was cut, for the caller to report. */
+typedef struct {
+    char *buf;
+    size_t cap, len;
+    int overflow;
+} al_text;
+
+void al_text_init(al_text *t, char *buf, size_t cap); /* cap >= 1 */
+void al_text_printf(al_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* s as a quoted JSON string: quotes, backslashes and control characters escaped. */
+void al_text_json_string(al_text *t, const char *s);
+
 /* Monotonic wall clock in seconds. */
 double al_time_now(void);
 

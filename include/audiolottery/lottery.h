@@ -18,13 +18,14 @@
  * Level 0 trains the dense model (all-ones mask). Level L > 0 prunes the configured share of the
  * weights still alive after level L-1's training (exact counts, see prune.h), rewinds every tensor
  * to the rewind point, applies the mask and trains again with a fresh optimizer and schedule.
- * Branches: random-prune (random mask with the level's per-tensor counts, from theta0),
- * random-prune-global (random mask with the level's pool counts), random-reinit (the level's mask
+ * Branches: random-prune (random mask with the level's per-tensor counts, from the trunk's start:
+ * theta0 or the rewind point), random-prune-global (random mask with the level's pool counts, the
+ * same start), random-reinit (the level's mask
  * with freshly drawn initial values, new at every level), finetune (one-shot magnitude pruning of
  * level 0's trained weights to the level's sparsity, keeping those weights, then training).
  * With prune.structure block or channel (see prune.h) the trunk and every branch prune whole
  * blocks or channels (random branches: random blocks or channels, same counts); the model's units
- * for channel pruning come from al_ds2_units. target_percent still counts weights.
+ * for channel pruning come from al_ds2_units; target_percent then counts blocks or channels.
  */
 #ifndef AUDIOLOTTERY_LOTTERY_H
 #define AUDIOLOTTERY_LOTTERY_H
@@ -66,8 +67,11 @@ al_lottery_opts al_lottery_defaults(void);
 /* "KIND@L1,L2,..." adds the branch at those levels; "KIND" alone at every level >= 1. */
 al_status al_lottery_add_branch(al_lottery_opts *o, const char *spec);
 
-/* The number of the last level (levels, or the first level reaching target_percent). */
-int al_lottery_last_level(const al_lottery_opts *o, int64_t prunable);
+/* The number of the last level: levels, or the first level whose plan keeps <= target_percent of
+ * the prunable counts (weights; blocks or channels when structured), ignored tensors and
+ * per-tensor rates included. An error when the target is never reached. */
+#define AL_LOTTERY_MAX_LEVELS 1000
+al_status al_lottery_last_level(const al_lottery_opts *o, const al_param_table *t, int *last);
 
 al_status al_lottery_run(const al_lottery_opts *o);
 

@@ -7,7 +7,7 @@
  *
  * A run directory holds config.json, start.safetensors (the starting weights, mask applied),
  * metrics.csv (one row per epoch), last.safetensors (written every checkpoint_every steps and at
- * each epoch's end) and best.safetensors (lowest dev WER).
+ * each epoch's end) and best.safetensors (lowest dev WER, or CER with select_by).
  * Running the same command again resumes from last.safetensors and ends bit-identical to an
  * uninterrupted run with the same seed and thread count: batch order, SpecAugment and noise draws
  * come from per-(seed, epoch, batch, utterance) random streams, so no RNG state is carried.
@@ -15,7 +15,7 @@
  * Checkpoints are safetensors: the model's tensors under deepspeech.pytorch names (BatchNorm
  * num_batches_tracked included, so torch's load_state_dict(strict=True) accepts them), optimizer
  * moments as "optimizer.exp_avg.<name>" / "optimizer.exp_avg_sq.<name>", and in __metadata__
- * the model and training config (JSON), labels, epoch, step, learning rate and best dev WER.
+ * the model and training config (JSON), labels, epoch, step, learning rate and best dev score.
  */
 #ifndef AUDIOLOTTERY_TRAIN_H
 #define AUDIOLOTTERY_TRAIN_H
@@ -74,7 +74,8 @@ typedef struct {
     int64_t global_step;  /* optimizer steps (batches skipped for non-finite loss excluded) */
     int64_t skipped;      /* batches skipped for a non-finite loss */
     double lr;
-    double best_dev_wer;  /* 1e9 when no dev evaluation yet */
+    double best_dev;      /* the selected dev metric (WER or CER, %) at best_epoch; 1e9 when no dev
+                             evaluation yet */
     int best_epoch;
     double loss_sum;      /* sum of the current epoch's batch losses so far */
     int64_t loss_count;   /* batches in loss_sum */
@@ -124,10 +125,18 @@ al_status al_decode_and_score(const al_utt_logits *l, const al_corpus *corpus, i
                               const al_beam_opts *beam, al_eval_result *r, char ***hyp_out);
 
 /* ---- training ----------------------------------------------------------------------------- */
+/* The greedy dev metric whose minimum picks best.safetensors. WER is the seed's; CER still ranks
+ * models when WER saturates near 100% (short or early training). */
+typedef enum { AL_SELECT_WER, AL_SELECT_CER } al_select_metric;
+
+const char *al_select_metric_name(al_select_metric m); /* "wer" | "cer" */
+al_status al_select_metric_parse(const char *s, al_select_metric *m);
+
 typedef struct {
     const char *model;      /* preset, default "ds2-small" */
     const char *train_path; /* any corpus layout al_corpus_load reads */
     const char *dev_path;   /* for model selection (never test) */
+    al_select_metric select_by; /* AL_SELECT_WER */
     const char *out_dir;
     int epochs;             /* 16 */
     int batch_size;         /* 32 */
@@ -159,13 +168,14 @@ al_train_opts al_train_defaults(void);
 
 typedef struct {
     int best_epoch;          /* 0 without a dev set */
-    double best_dev_wer;
+    double best_dev;         /* the selected dev metric at best_epoch */
     double train_seconds;    /* wall time of the training steps run by this call */
     double audio_seconds;    /* audio trained on by this call */
 } al_train_result;
 
-/* The resolved config of a training run as JSON: everything that changes its result. */
-void al_train_config_json(const al_train_opts *o, char *buf, size_t n);
+/* The resolved config of a training run as JSON: everything that changes its result. An error when
+ * it does not fit in n bytes. */
+al_status al_train_config_json(const al_train_opts *o, char *buf, size_t n);
 
 /* Ties a run directory to its config: writes DIR/config.json the first time; later, a different
  * config is an error telling the user to use a new directory or the same options to resume. */

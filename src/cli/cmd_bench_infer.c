@@ -33,7 +33,7 @@ static void usage(FILE *out) {
             "utterance, as the real-time factor RTF = processing seconds / audio seconds, median of the repeats\n"
             "after a warm-up, for: our dense path; our sparse path (al_ds2_sparsify: conv and LSTM weights as\n"
             "dense, CSR or 8x1 block-sparse, chosen per weight from its mask and the product's width; the\n"
-            "choices are printed); PyTorch dense on the same weights when %s has torch (one thread,\n"
+            "choices are printed); PyTorch dense on the same weights when %s has torch (as many threads,\n"
             "LD_LIBRARY_PATH=%s). Masks come from the checkpoint's <name>_mask tensors, or are\n"
             "the nonzero weights when it has none.\n\n"
             "options:\n"
@@ -162,11 +162,24 @@ static int torch_script_path(const options *o, char *path, size_t cap) {
     return snprintf(path, cap, "%s/../%s", exe, TORCH_SCRIPT) < (int)cap;
 }
 
-/* PyTorch's median seconds on the features, or a negative value with the reason printed. */
+static int is_compact(const char *path) {
+    al_st_file *f;
+    if (al_st_open(path, &f) != AL_OK) return 0;
+    int compact = al_compact_is(f);
+    al_st_close(f);
+    return compact;
+}
+
+/* PyTorch's median seconds on the features (with o->threads threads), or a negative value with
+ * the reason printed. */
 static double time_torch(const options *o, const float *feat, int bins, int frames) {
     char script[PATH_MAX], dir[] = "/tmp/al_bench_infer_XXXXXX", feat_path[PATH_MAX], cmd[4 * PATH_MAX];
     if (!torch_script_path(o, script, sizeof script) || access(script, R_OK) != 0) {
         printf("pytorch: not measured (no %s: give --torch-script)\n", o->torch_script ? o->torch_script : TORCH_SCRIPT);
+        return -1.0;
+    }
+    if (is_compact(o->ckpt)) {
+        printf("pytorch: not measured (a compact file: give the checkpoint it was exported from)\n");
         return -1.0;
     }
     if (system(TORCH_PYTHON " -c 'import torch' >/dev/null 2>&1") != 0) {
@@ -186,8 +199,8 @@ static double time_torch(const options *o, const float *feat, int bins, int fram
     double median = -1.0;
     if (st != AL_OK) printf("pytorch: not measured (%s)\n", al_last_error());
     else {
-        snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 LD_LIBRARY_PATH=%s %s '%s' '%s' '%s' %d 2>&1", TORCH_BLAS,
-                 TORCH_PYTHON, script, o->ckpt, feat_path, o->repeats);
+        snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=%d LD_LIBRARY_PATH=%s %s '%s' '%s' '%s' %d %d 2>&1", o->threads,
+                 TORCH_BLAS, TORCH_PYTHON, script, o->ckpt, feat_path, o->repeats, o->threads);
         FILE *p = popen(cmd, "r");
         char line[512], last[512] = "";
         while (p && fgets(line, sizeof line, p)) {

@@ -11,8 +11,10 @@
 #include "cli/train_options.h"
 
 static void usage(FILE *out, const al_lottery_opts *d) {
+    char structure[64];
+    al_prune_structure_name(&d->prune, structure, sizeof structure);
     fprintf(out,
-            "usage: audiolottery lottery --train CORPUS --dev CORPUS --out RUN_DIR [options]\n\n"
+            "usage: audiolottery lottery --train CORPUS [--dev CORPUS] [--out RUN_DIR] [options]\n\n"
             "Level 0 trains the dense model from theta0 (saved before any update). Level L > 0 prunes a share of\n"
             "the weights still alive after level L-1's training (exact counts; global magnitude by default),\n"
             "rewinds every tensor to the rewind point, applies the mask and trains again with the same recipe.\n"
@@ -21,23 +23,25 @@ static void usage(FILE *out, const al_lottery_opts *d) {
             "lottery options (default):\n"
             "  --out DIR               run directory (%s)\n"
             "  --levels N              pruning levels after the dense level 0 (%d)\n"
-            "  --target-percent P      instead: stop at the first level keeping <= P%% of the prunable weights\n"
+            "  --target-percent P      instead of --levels: stop at the first level keeping <= P%% of the prunable\n"
+            "                          weights (of the blocks or channels when structured)\n"
             "  --prune-fraction P      share of the remaining weights pruned per level (%g)\n"
-            "  --prune-scope S         global | layerwise magnitude (global)\n"
+            "  --prune-scope S         global | layerwise magnitude (%s)\n"
             "  --prune-ignore NAME     never prune this tensor (repeatable; see 'audiolottery info --model')\n"
             "  --prune-rate NAME=P     prune this tensor on its own at P per level (repeatable)\n"
             "  --prune-floor P         warn when a tensor keeps less than this share (%g)\n"
             "  --structure S           unstructured | block:KxM (K rows x M columns, e.g. block:8x1) | channel\n"
             "                          (whole conv channels / LSTM units); counts are then in blocks or channels\n"
-            "                          (unstructured)\n"
-            "  --block-score S         l1 | l2 norm of a block's or channel's weights ranks it (l1)\n"
+            "                          (%s)\n"
+            "  --block-score S         l1 | l2 norm of a block's or channel's weights ranks it (%s)\n"
             "  --rewind R              init | <N>it | <N>ep: the point of level 0's training to rewind to (%s)\n"
             "  --branch KIND[@L,...]   random-prune | random-prune-global | random-reinit | finetune at levels L\n"
             "                          (every level >= 1 without @; repeatable)\n"
             "  --test-clean CORPUS     test set scored into every report (optional)\n"
             "  --test-other CORPUS     second test set (optional)\n\n"
             "training options (default), for every level and branch:\n",
-            d->run_dir, d->levels, d->prune.fraction, d->prune.floor, d->rewind);
+            d->run_dir, d->levels, d->prune.fraction, d->prune.scope == AL_PRUNE_GLOBAL ? "global" : "layerwise",
+            d->prune.floor, structure, al_prune_score_name(d->prune.score), d->rewind);
     al_cli_train_usage(out, &d->train);
     fprintf(out, "  -h, --help              this help\n");
 }
@@ -65,7 +69,7 @@ int al_cmd_lottery(int argc, char **argv) {
     al_cli_train_state ts;
     al_cli_train_begin(&o.train, &ts);
     const char *cmd = "lottery";
-    int c;
+    int c, levels_set = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         int handled = al_cli_train_option(cmd, c, optarg, &o.train, &ts);
@@ -76,7 +80,11 @@ int al_cmd_lottery(int argc, char **argv) {
         al_status st = AL_OK;
         switch (c) {
         case 'o': o.run_dir = optarg; break;
-        case 'L': bad = al_cli_int(cmd, "--levels", optarg, 0, 1000, &v); o.levels = (int)v; break;
+        case 'L':
+            bad = al_cli_int(cmd, "--levels", optarg, 0, AL_LOTTERY_MAX_LEVELS, &v);
+            o.levels = (int)v;
+            levels_set = 1;
+            break;
         case 'T': bad = al_cli_double(cmd, "--target-percent", optarg, 1e-6, 100, &o.target_percent); break;
         case 'p': bad = al_cli_double(cmd, "--prune-fraction", optarg, 0, 0.999, &o.prune.fraction); break;
         case 'f': bad = al_cli_double(cmd, "--prune-floor", optarg, 0, 1, &o.prune.floor); break;
@@ -104,6 +112,10 @@ int al_cmd_lottery(int argc, char **argv) {
     }
     if (optind < argc || !o.train.train_path) {
         fprintf(stderr, "lottery: --train CORPUS is required and no positional arguments are taken (see --help)\n");
+        return 2;
+    }
+    if (levels_set && o.target_percent > 0) {
+        fprintf(stderr, "lottery: give --levels or --target-percent, not both\n");
         return 2;
     }
     al_cli_train_end(&o.train, &ts);

@@ -14,8 +14,8 @@ static void usage(FILE *out, const al_train_opts *d) {
             "usage: audiolottery train --train CORPUS --dev CORPUS [options]\n\n"
             "Trains a DeepSpeech2 CNN-LSTM with CTC (the seed paper's recipe by default). The run directory gets\n"
             "config.json, metrics.csv (per epoch: train loss, greedy dev WER/CER, lr), last.safetensors and\n"
-            "best.safetensors (lowest dev WER). Running the same command again resumes from last.safetensors\n"
-            "and ends bit-identical to an uninterrupted run.\n\n"
+            "best.safetensors (lowest dev WER, or CER with --select-by cer). Running the same command again\n"
+            "resumes from last.safetensors and ends bit-identical to an uninterrupted run.\n\n"
             "options (default):\n"
             "  --out DIR               run directory (runs/train)\n");
     al_cli_train_usage(out, d);

@@ -42,6 +42,12 @@ int al_cli_train_option(const char *cmd, int c, const char *arg, al_train_opts *
     case 1016: bad = al_cli_int(cmd, "--checkpoint-every", arg, 0, INT32_MAX, &v); o->checkpoint_every = (int)v; break;
     case 1017: o->quiet = 1; break;
     case 1018: o->dense_train = 1; break;
+    case 1019:
+        if (al_select_metric_parse(arg, &o->select_by) != AL_OK) {
+            fprintf(stderr, "%s: --select-by: %s\n", cmd, al_last_error());
+            return -1;
+        }
+        break;
     default: return 0;
     }
     return bad ? -1 : 1;
@@ -59,6 +65,8 @@ void al_cli_train_usage(FILE *out, const al_train_opts *d) {
     fprintf(out,
             "  --train CORPUS          training corpus (required; any layout 'audiolottery corpus' reads)\n"
             "  --dev CORPUS            dev corpus for model selection (recommended; never the test set)\n"
+            "  --select-by METRIC      wer | cer: the greedy dev metric whose minimum is best.safetensors (%s;\n"
+            "                          cer still ranks models whose WER saturates near 100%%)\n"
             "  --model PRESET          %s (%s)\n"
             "  --epochs N              %d\n"
             "  --batch-size N          %d\n"
@@ -77,6 +85,6 @@ void al_cli_train_usage(FILE *out, const al_train_opts *d) {
             "  --dense-train           masked runs: dense kernels only (default: conv weights train on sparse\n"
             "                          kernels where that is faster)\n"
             "  --quiet                 no progress bar\n",
-            d->model, al_ds2_preset_names(), d->epochs, d->batch_size, d->optim.lr, d->optim.weight_decay, d->anneal,
+            al_select_metric_name(d->select_by), d->model, al_ds2_preset_names(), d->epochs, d->batch_size, d->optim.lr, d->optim.weight_decay, d->anneal,
             d->clip, (unsigned long long)d->seed, al_threads(), d->min_duration, d->max_duration, d->checkpoint_every);
 }

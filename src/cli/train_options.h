@@ -14,7 +14,7 @@
         {"weight-decay", 1, 0, 1007}, {"momentum", 1, 0, 1008}, {"anneal", 1, 0, 1009}, {"clip", 1, 0, 1010}, \
         {"seed", 1, 0, 1011}, {"threads", 1, 0, 1012}, {"min-duration", 1, 0, 1013},                       \
         {"max-duration", 1, 0, 1014}, {"spec-augment", 0, 0, 1015}, {"checkpoint-every", 1, 0, 1016},       \
-        {"quiet", 0, 0, 1017}, {"dense-train", 0, 0, 1018}
+        {"quiet", 0, 0, 1017}, {"dense-train", 0, 0, 1018}, {"select-by", 1, 0, 1019}
 
 /* Parser state between options (the optimiser's defaults depend on --optimizer). */
 typedef struct {

@@ -200,6 +200,8 @@ int64_t al_compact_kept(const al_st_file *f, const char *name, int64_t numel) {
     if (!bt || !kt || bt->numel != 2) return -1;
     int32_t b[2];
     memcpy(b, bt->data, sizeof b);
+    /* the same bounds read_blocks enforces on loading (the matrix shape is not known here) */
+    if (b[0] < 1 || b[1] < 1 || (int64_t)b[0] * b[1] > 8 || numel % ((int64_t)b[0] * b[1])) return -1;
     int64_t kept = 0, nb = numel / ((int64_t)b[0] * b[1]);
     const uint8_t *bits = kt->data;
     for (int64_t i = 0; i < nb && i / 8 < kt->numel; i++) kept += bits[i / 8] >> (i % 8) & 1;

@@ -52,11 +52,36 @@ al_status al_lottery_add_branch(al_lottery_opts *o, const char *spec) {
     return AL_OK;
 }
 
-int al_lottery_last_level(const al_lottery_opts *o, int64_t prunable) {
-    if (o->target_percent <= 0) return o->levels;
-    for (int L = 0; L < 1000; L++)
-        if (100.0 * al_prune_keep_count(prunable, o->prune.fraction, L) <= o->target_percent * prunable) return L;
-    return 1000;
+/* Share (%) of the prunable counts that the plan keeps at level L. */
+static al_status kept_percent(const al_param_table *t, const al_prune_opts *o, int L, double *percent) {
+    al_prune_plan plan;
+    al_status st = al_prune_plan_level(t, o, L, &plan);
+    if (st != AL_OK) return st;
+    *percent = plan.prunable_total ? 100.0 * (double)plan.kept_total / (double)plan.prunable_total : 0;
+    al_prune_plan_free(&plan);
+    return AL_OK;
+}
+
+al_status al_lottery_last_level(const al_lottery_opts *o, const al_param_table *t, int *last) {
+    *last = o->levels;
+    if (o->target_percent <= 0) return AL_OK;
+    /* the floor: what ignored tensors and pools pruned at rate 0 keep however long pruning goes on */
+    double percent;
+    al_status st = kept_percent(t, &o->prune, 1 << 20, &percent);
+    if (st != AL_OK) return st;
+    if (percent > o->target_percent)
+        return al_error(AL_ERR_INVALID, "--target-percent %g is never reached: pruning stops at %.2f%% "
+                        "(set by --prune-ignore, --prune-rate and --prune-fraction)", o->target_percent, percent);
+    /* the plan's exact counts: ignored tensors, per-tensor rates and structure included */
+    for (int L = 0; L <= AL_LOTTERY_MAX_LEVELS; L++) {
+        if ((st = kept_percent(t, &o->prune, L, &percent)) != AL_OK) return st;
+        if (percent <= o->target_percent) {
+            *last = L;
+            return AL_OK;
+        }
+    }
+    return al_error(AL_ERR_INVALID, "--target-percent %g takes more than %d levels (%.2f%% remain at the "
+                    "last one)", o->target_percent, AL_LOTTERY_MAX_LEVELS, percent);
 }
 
 int al_file_exists(const char *path) {
@@ -65,27 +90,43 @@ int al_file_exists(const char *path) {
 }
 
 /* Everything that changes the result; a run directory is tied to it. */
-static void lottery_config(const al_lottery_opts *o, const char *train_config, char *buf, size_t n) {
-    int len = snprintf(buf, n,
-                       "{\"levels\":%d,\"target_percent\":%.17g,\"fraction\":%.17g,\"scope\":\"%s\",\"rewind\":\"%s\","
-                       "\"test_clean\":\"%s\",\"test_other\":\"%s\",\"ignore\":[",
-                       o->levels, o->target_percent, o->prune.fraction,
-                       o->prune.scope == AL_PRUNE_GLOBAL ? "global" : "layerwise", o->rewind,
-                       o->test_clean ? o->test_clean : "", o->test_other ? o->test_other : "");
-    for (int i = 0; i < o->prune.n_ignore && len < (int)n; i++)
-        len += snprintf(buf + len, n - len, "%s\"%s\"", i ? "," : "", o->prune.ignore[i]);
-    len += snprintf(buf + len, n - len, "],\"rates\":[");
-    for (int i = 0; i < o->prune.n_rates && len < (int)n; i++)
-        len += snprintf(buf + len, n - len, "%s\"%s=%.17g\"", i ? "," : "", o->prune.rate_name[i], o->prune.rate[i]);
-    len += snprintf(buf + len, n - len > 0 ? n - len : 0, "]");
+static al_status lottery_config(const al_lottery_opts *o, const char *train_config, char *buf, size_t n) {
+    al_text t;
+    al_text_init(&t, buf, n);
+    al_text_printf(&t, "{\"levels\":%d,\"target_percent\":%.17g,\"fraction\":%.17g,\"scope\":\"%s\",\"rewind\":",
+                   o->levels, o->target_percent, o->prune.fraction,
+                   o->prune.scope == AL_PRUNE_GLOBAL ? "global" : "layerwise");
+    al_text_json_string(&t, o->rewind);
+    al_text_printf(&t, ",\"test_clean\":");
+    al_text_json_string(&t, o->test_clean ? o->test_clean : "");
+    al_text_printf(&t, ",\"test_other\":");
+    al_text_json_string(&t, o->test_other ? o->test_other : "");
+    al_text_printf(&t, ",\"ignore\":[");
+    for (int i = 0; i < o->prune.n_ignore; i++) {
+        if (i) al_text_printf(&t, ",");
+        al_text_json_string(&t, o->prune.ignore[i]);
+    }
+    al_text_printf(&t, "],\"rates\":[");
+    for (int i = 0; i < o->prune.n_rates; i++) {
+        char rule[1024]; /* "name=rate" */
+        if (snprintf(rule, sizeof rule, "%s=%.17g", o->prune.rate_name[i], o->prune.rate[i]) >= (int)sizeof rule)
+            t.overflow = 1;
+        if (i) al_text_printf(&t, ",");
+        al_text_json_string(&t, rule);
+    }
+    al_text_printf(&t, "]");
     /* only structured runs name their structure, so unstructured run dirs keep their config */
-    if (o->prune.structure != AL_STRUCT_UNSTRUCTURED && len < (int)n) {
+    if (o->prune.structure != AL_STRUCT_UNSTRUCTURED) {
         char structure[64];
         al_prune_structure_name(&o->prune, structure, sizeof structure);
-        len += snprintf(buf + len, n - len, ",\"structure\":\"%s\",\"block_score\":\"%s\"", structure,
-                        al_prune_score_name(o->prune.score));
+        al_text_printf(&t, ",\"structure\":\"%s\",\"block_score\":\"%s\"", structure,
+                       al_prune_score_name(o->prune.score));
     }
-    snprintf(buf + len, n - len > 0 ? n - len : 0, ",\"train\":%s}", train_config);
+    al_text_printf(&t, ",\"train\":%s}", train_config);
+    if (t.overflow)
+        return al_error(AL_ERR_INVALID, "the run's config is longer than %zu bytes (too many or too long "
+                        "paths, --prune-ignore or --prune-rate names?)", n - 1);
+    return AL_OK;
 }
 
 /* Optimizer steps of `rewind` ("<N>it", "<N>ep"); 0 for "init". */
@@ -217,8 +258,10 @@ static al_status train_and_report(const al_lottery_opts *o, al_ds2 *m, const cha
     return st;
 }
 
+/* start: the trunk's starting point (theta0, or the rewind point under late rewinding), so that a
+ * random-prune branch differs from its ticket in the mask alone. */
 static al_status run_branch(const al_lottery_opts *o, al_ds2 *m, al_branch_kind kind, int L, const char *level_dir,
-                            const char *theta0) {
+                            const char *start) {
     char dir[4200], mask_path[4300], trunk_mask_path[4300], init[4300];
     snprintf(dir, sizeof dir, "%s/branches/%s", level_dir, al_branch_kind_name(kind));
     snprintf(mask_path, sizeof mask_path, "%s/mask.safetensors", dir);
@@ -228,7 +271,7 @@ static al_status run_branch(const al_lottery_opts *o, al_ds2 *m, al_branch_kind 
     if (st != AL_OK) return st;
     al_train_opts to = o->train;
     to.capture_step = 0;
-    to.init_from = theta0;
+    to.init_from = start;
     if (kind == AL_BRANCH_RANDOM_REINIT) {
         to.init_from = NULL; /* fresh values, different at every level */
         to.init_seed = o->train.init_seed * 7919u + 1000u + (uint64_t)L;
@@ -244,7 +287,7 @@ static al_status run_branch(const al_lottery_opts *o, al_ds2 *m, al_branch_kind 
 al_status al_lottery_run(const al_lottery_opts *opts) {
     al_lottery_opts run = *opts; /* with the model's units for --structure channel */
     const al_lottery_opts *o = &run;
-    if (!o->train.train_path || !o->run_dir) return al_error(AL_ERR_INVALID, "lottery: --train and --out are required");
+    if (!o->train.train_path || !o->run_dir) return al_error(AL_ERR_INVALID, "--train and --out are required");
     int64_t capture = 0;
     al_status st = rewind_steps(o, &capture);
     if (st != AL_OK) return st;
@@ -259,11 +302,15 @@ al_status al_lottery_run(const al_lottery_opts *opts) {
         st = al_ds2_units(m, &units);
         run.prune.units = &units;
     }
-    int last = al_lottery_last_level(o, (int64_t)al_param_count_prunable(al_ds2_params(m)));
-
+    int last = 0;
+    if (st == AL_OK) st = al_lottery_last_level(o, al_ds2_params(m), &last);
+    for (int b = 0; b < o->n_branches && st == AL_OK; b++)
+        if (o->branch_level[b] > last)
+            st = al_error(AL_ERR_INVALID, "--branch %s@%d: the run's last level is %d",
+                          al_branch_kind_name(o->branch_kind[b]), o->branch_level[b], last);
     char train_config[4096], config[8192], theta0[4096], rewind_point[4096];
-    al_train_config_json(&o->train, train_config, sizeof train_config);
-    lottery_config(o, train_config, config, sizeof config);
+    if (st == AL_OK) st = al_train_config_json(&o->train, train_config, sizeof train_config);
+    if (st == AL_OK) st = lottery_config(o, train_config, config, sizeof config);
     snprintf(theta0, sizeof theta0, "%s/theta0.safetensors", o->run_dir);
     snprintf(rewind_point, sizeof rewind_point, "%s/rewind.safetensors", o->run_dir);
     if (st == AL_OK) st = al_run_dir_claim(o->run_dir, config);
@@ -281,11 +328,11 @@ al_status al_lottery_run(const al_lottery_opts *opts) {
         to.capture_path = L == 0 && capture ? rewind_point : NULL;
         st = train_and_report(o, m, dir, "trunk", L, &to);
         if (st == AL_OK && L == 0 && capture && !al_file_exists(rewind_point))
-            st = al_error(AL_ERR_INVALID, "lottery: level 0 ended before the rewind point %s (%lld steps)", o->rewind,
+            st = al_error(AL_ERR_INVALID, "level 0 ended before the rewind point %s (%lld steps)", o->rewind,
                           (long long)capture);
         for (int b = 0; b < o->n_branches && st == AL_OK && L > 0; b++)
             if (o->branch_level[b] == L || o->branch_level[b] == -1)
-                st = run_branch(o, m, o->branch_kind[b], L, dir, theta0);
+                st = run_branch(o, m, o->branch_kind[b], L, dir, to.init_from);
     }
     if (st == AL_OK) al_log(AL_LOG_INFO, "lottery run complete: %s (audiolottery report %s)", o->run_dir, o->run_dir);
     al_prune_units_free(&units);

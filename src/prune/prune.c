@@ -128,8 +128,24 @@ static int by_magnitude(const void *a, const void *b) {
     return (x->index > y->index) - (x->index < y->index);
 }
 
+/* A NaN has no rank: with one, the sort order and so the kept set would be arbitrary. */
+static al_status check_finite(const al_param_table *t, const float *weights, const al_prune_plan *plan,
+                              const uint8_t *mask_prev) {
+    for (int i = 0; i < t->n; i++) {
+        if (plan->pool[i] < 0) continue;
+        const al_param *p = &t->params[i];
+        for (size_t k = 0; k < p->numel; k++)
+            if ((!mask_prev || mask_prev[p->offset + k]) && !isfinite(weights[p->offset + k]))
+                return al_error(AL_ERR_INVALID, "prune: '%s' holds a non-finite weight (element %zu): the training "
+                                "diverged; magnitudes cannot rank it", p->name, k);
+    }
+    return AL_OK;
+}
+
 al_status al_prune_magnitude(const al_param_table *t, const float *weights, const al_prune_plan *plan,
                              const uint8_t *mask_prev, uint8_t *mask_out) {
+    al_status st = check_finite(t, weights, plan, mask_prev);
+    if (st != AL_OK) return st;
     if (plan->structure != AL_STRUCT_UNSTRUCTURED)
         return al_prune_magnitude_groups(t, weights, plan, mask_prev, mask_out);
     memset(mask_out, 1, t->total);
@@ -303,6 +319,7 @@ al_status al_mask_write(const al_param_table *t, const uint8_t *mask, al_st_writ
 
 al_status al_mask_read(const al_param_table *t, const al_st_file *f, const char *path, uint8_t *mask) {
     memset(mask, 1, t->total);
+    int found = 0;
     for (int i = 0; i < t->n; i++) {
         const al_param *p = &t->params[i];
         if (!(p->flags & AL_PARAM_PRUNABLE)) continue;
@@ -310,10 +327,14 @@ al_status al_mask_read(const al_param_table *t, const al_st_file *f, const char 
         snprintf(key, sizeof key, "%s_mask", p->name);
         const al_st_tensor *m = al_st_find(f, key);
         if (!m) continue;
+        found++;
         if (m->dtype != AL_DT_U8 || (size_t)m->numel != p->numel)
             return al_error(AL_ERR_FORMAT, "%s: mask '%s' is not a U8 tensor of %zu elements", path, key, p->numel);
         const uint8_t *src = m->data;
         for (size_t k = 0; k < p->numel; k++) mask[p->offset + k] = src[k] != 0;
     }
+    if (!found)
+        return al_error(AL_ERR_FORMAT, "%s: no <tensor>_mask tensor of this model's prunable weights (not a mask file?)",
+                        path);
     return AL_OK;
 }

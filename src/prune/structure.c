@@ -1,4 +1,5 @@
 /* The --structure and --block-score options: parsing and naming. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,9 @@ al_status al_prune_set_structure(al_prune_opts *o, const char *spec) {
     char *x, *end;
     long k = strtol(spec + 6, &x, 10);
     long m = *x == 'x' ? strtol(x + 1, &end, 10) : 0;
-    if (x == spec + 6 || *x != 'x' || end == x + 1 || *end || k < 1 || m < 1 || k > 65536 || m > 65536)
+    /* digits only: strtol alone would take "block: 8x+1" */
+    if (!isdigit((unsigned char)spec[6]) || *x != 'x' || !isdigit((unsigned char)x[1]) || *end || k < 1 || m < 1 ||
+        k > 65536 || m > 65536)
         return al_error(AL_ERR_INVALID, "--structure %s: expected block:KxM with integers K, M >= 1 (block:8x1)", spec);
     o->structure = AL_STRUCT_BLOCK;
     o->block_k = (int)k;

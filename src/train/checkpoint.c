@@ -79,10 +79,10 @@ al_status al_ckpt_save(const char *path, al_ds2 *m, const al_optim *opt, const a
     if (st == AL_OK && s) {
         snprintf(buf, sizeof buf,
                  "{\"epoch\":%d,\"step_in_epoch\":%d,\"global_step\":%lld,\"skipped\":%lld,\"lr\":%.17g,"
-                 "\"best_dev_wer\":%.17g,\"best_epoch\":%d,\"optimizer_step\":%lld,\"loss_sum\":%.17g,"
+                 "\"best_dev\":%.17g,\"best_epoch\":%d,\"optimizer_step\":%lld,\"loss_sum\":%.17g,"
                  "\"loss_count\":%lld}",
                  s->epoch, s->step_in_epoch, (long long)s->global_step, (long long)s->skipped, s->lr,
-                 s->best_dev_wer, s->best_epoch, (long long)(opt ? opt->step : 0), s->loss_sum,
+                 s->best_dev, s->best_epoch, (long long)(opt ? opt->step : 0), s->loss_sum,
                  (long long)s->loss_count);
         st = al_st_writer_meta(w, "state", buf);
         if (st == AL_OK) st = al_st_writer_meta(w, "config", s->config_json);
@@ -132,11 +132,13 @@ static al_status read_optimizer(const al_st_file *f, const char *path, const al_
 static al_status parse_state(const char *json, const char *path, al_ckpt_state *s, int64_t *opt_step) {
     cJSON *root = cJSON_Parse(json);
     if (!root) return al_error(AL_ERR_FORMAT, "%s: metadata 'state' is not JSON", path);
-    const char *keys[] = {"epoch", "step_in_epoch", "global_step", "skipped", "lr", "best_dev_wer", "best_epoch",
+    const char *keys[] = {"epoch", "step_in_epoch", "global_step", "skipped", "lr", "best_dev", "best_epoch",
                           "optimizer_step", "loss_sum", "loss_count"};
     double v[10];
     for (int i = 0; i < 10; i++) {
         const cJSON *x = cJSON_GetObjectItemCaseSensitive(root, keys[i]);
+        /* checkpoints before --select-by named the best dev score after the only metric, WER */
+        if (!x && i == 5) x = cJSON_GetObjectItemCaseSensitive(root, "best_dev_wer");
         if (!cJSON_IsNumber(x)) {
             cJSON_Delete(root);
             return al_error(AL_ERR_FORMAT, "%s: metadata 'state' lacks %s", path, keys[i]);
@@ -149,7 +151,7 @@ static al_status parse_state(const char *json, const char *path, al_ckpt_state *
     s->global_step = (int64_t)v[2];
     s->skipped = (int64_t)v[3];
     s->lr = v[4];
-    s->best_dev_wer = v[5];
+    s->best_dev = v[5];
     s->best_epoch = (int)v[6];
     *opt_step = (int64_t)v[7];
     s->loss_sum = v[8];

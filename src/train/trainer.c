@@ -4,6 +4,7 @@
 #include "audiolottery/loss.h"
 #include "audiolottery/prune.h"
 #include "audiolottery/train.h"
+#include "train/metrics_csv.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -25,49 +26,49 @@ al_train_opts al_train_defaults(void) {
     return o;
 }
 
+const char *al_select_metric_name(al_select_metric m) { return m == AL_SELECT_CER ? "cer" : "wer"; }
+
+al_status al_select_metric_parse(const char *s, al_select_metric *m) {
+    if (!strcmp(s, "wer")) *m = AL_SELECT_WER;
+    else if (!strcmp(s, "cer")) *m = AL_SELECT_CER;
+    else return al_error(AL_ERR_INVALID, "'%s' is not a selection metric (wer | cer)", s);
+    return AL_OK;
+}
+
 /* Everything that changes the result; a run directory is tied to it. */
-void al_train_config_json(const al_train_opts *o, char *buf, size_t n) {
-    snprintf(buf, n,
-             "{\"model\":\"%s\",\"train\":\"%s\",\"dev\":\"%s\",\"epochs\":%d,\"batch_size\":%d,"
-             "\"optimizer\":\"%s\",\"lr\":%.17g,\"beta1\":%.17g,\"beta2\":%.17g,\"eps\":%.17g,\"momentum\":%.17g,"
-             "\"nesterov\":%d,\"weight_decay\":%.17g,\"anneal\":%.17g,\"clip\":%.17g,\"seed\":%llu,"
-             "\"min_duration\":%.17g,\"max_duration\":%.17g,\"spec_augment\":%d,\"threads\":%d,"
-             "\"init_from\":\"%s\",\"init_seed\":%llu,\"mask\":\"%s\",\"capture_step\":%lld%s}",
-             o->model, o->train_path, o->dev_path ? o->dev_path : "", o->epochs, o->batch_size,
-             al_optim_type_name(o->optim.type), o->optim.lr, o->optim.beta1, o->optim.beta2, o->optim.eps,
-             o->optim.momentum, o->optim.nesterov, o->optim.weight_decay, o->anneal, o->clip,
-             (unsigned long long)o->seed, o->min_duration, o->max_duration, o->spec_augment, al_threads(),
-             o->init_from ? o->init_from : "", (unsigned long long)o->init_seed, o->mask_path ? o->mask_path : "",
-             (long long)o->capture_step,
-             /* only when set, so that run directories of runs without it keep their config */
-             o->dense_train ? ",\"dense_train\":1" : "");
+al_status al_train_config_json(const al_train_opts *o, char *buf, size_t n) {
+    al_text t;
+    al_text_init(&t, buf, n);
+    al_text_printf(&t, "{\"model\":");
+    al_text_json_string(&t, o->model);
+    al_text_printf(&t, ",\"train\":");
+    al_text_json_string(&t, o->train_path);
+    al_text_printf(&t, ",\"dev\":");
+    al_text_json_string(&t, o->dev_path ? o->dev_path : "");
+    al_text_printf(&t,
+                   ",\"epochs\":%d,\"batch_size\":%d,\"optimizer\":\"%s\",\"lr\":%.17g,\"beta1\":%.17g,"
+                   "\"beta2\":%.17g,\"eps\":%.17g,\"momentum\":%.17g,\"nesterov\":%d,\"weight_decay\":%.17g,"
+                   "\"anneal\":%.17g,\"clip\":%.17g,\"seed\":%llu,\"min_duration\":%.17g,\"max_duration\":%.17g,"
+                   "\"spec_augment\":%d,\"threads\":%d,\"init_from\":",
+                   o->epochs, o->batch_size, al_optim_type_name(o->optim.type), o->optim.lr, o->optim.beta1,
+                   o->optim.beta2, o->optim.eps, o->optim.momentum, o->optim.nesterov, o->optim.weight_decay,
+                   o->anneal, o->clip, (unsigned long long)o->seed, o->min_duration, o->max_duration,
+                   o->spec_augment, al_threads());
+    al_text_json_string(&t, o->init_from ? o->init_from : "");
+    al_text_printf(&t, ",\"init_seed\":%llu,\"mask\":", (unsigned long long)o->init_seed);
+    al_text_json_string(&t, o->mask_path ? o->mask_path : "");
+    al_text_printf(&t, ",\"capture_step\":%lld", (long long)o->capture_step);
+    /* only when set, so that run directories of runs without them keep their config */
+    if (o->dense_train) al_text_printf(&t, ",\"dense_train\":1");
+    if (o->select_by == AL_SELECT_CER) al_text_printf(&t, ",\"select_by\":\"cer\"");
+    al_text_printf(&t, "}");
+    if (t.overflow) return al_error(AL_ERR_INVALID, "train: the run's config is longer than %zu bytes (paths too long?)", n - 1);
+    return AL_OK;
 }
 
 static int file_exists(const char *path) {
     struct stat sb;
     return stat(path, &sb) == 0;
-}
-
-static al_status append_metrics(const char *dir, const char *row) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/metrics.csv", dir);
-    char *old = NULL;
-    size_t n = 0;
-    if (al_read_file(path, &old, &n) != AL_OK) {
-        old = strdup("epoch,train_loss,dev_wer,dev_cer,lr,epoch_seconds,skipped_batches\n");
-        n = old ? strlen(old) : 0;
-    }
-    size_t rl = strlen(row);
-    char *all = old ? malloc(n + rl + 1) : NULL;
-    if (!all) {
-        free(old);
-        return al_error(AL_ERR_NOMEM, "out of memory");
-    }
-    memcpy(all, old, n);
-    memcpy(all + n, row, rl + 1);
-    al_status st = al_write_file_atomic(path, all, n + rl);
-    free(old), free(all);
-    return st;
 }
 
 typedef struct {
@@ -279,13 +280,15 @@ static al_status end_of_epoch(trainer *tr, int epoch, double seconds) {
     s->loss_sum = 0;
     s->loss_count = 0;
     al_status st = AL_OK;
-    if (tr->dev && wer < s->best_dev_wer) {
-        s->best_dev_wer = wer;
+    double score = o->select_by == AL_SELECT_CER ? cer : wer;
+    if (tr->dev && score < s->best_dev) {
+        s->best_dev = score;
         s->best_epoch = epoch + 1;
         st = al_ckpt_save(tr->best_path, tr->model, NULL, s);
     }
+    /* the row first: a kill before the checkpoint repeats the epoch, whose row the resume trims */
+    if (st == AL_OK) st = al_metrics_csv_append(o->out_dir, row);
     if (st == AL_OK) st = save_last(tr);
-    if (st == AL_OK) st = append_metrics(o->out_dir, row);
     return st;
 }
 
@@ -297,7 +300,7 @@ al_status al_train(const al_train_opts *o, al_train_result *r) {
                         o->batch_size, o->anneal, o->clip);
     al_status st = al_mkdir_p(o->out_dir);
     char config[4096];
-    al_train_config_json(o, config, sizeof config);
+    if (st == AL_OK) st = al_train_config_json(o, config, sizeof config);
     if (st == AL_OK) st = al_run_dir_claim(o->out_dir, config);
     if (st != AL_OK) return st;
     trainer tr;
@@ -306,10 +309,11 @@ al_status al_train(const al_train_opts *o, al_train_result *r) {
     if (st == AL_OK) {
         memset(s, 0, sizeof *s);
         s->lr = o->optim.lr;
-        s->best_dev_wer = 1e9;
+        s->best_dev = 1e9;
         snprintf(s->config_json, sizeof s->config_json, "%s", config);
         if (file_exists(tr.last_path)) {
             st = al_ckpt_restore(tr.last_path, tr.model, tr.opt, s);
+            if (st == AL_OK) st = al_metrics_csv_trim(o->out_dir, s->epoch);
             if (st == AL_OK)
                 al_log(AL_LOG_INFO, "resuming from %s: epoch %d, batch %d", tr.last_path, s->epoch + 1,
                        s->step_in_epoch);
@@ -372,10 +376,10 @@ al_status al_train(const al_train_opts *o, al_train_result *r) {
         if (st == AL_OK) st = end_of_epoch(&tr, epoch, al_time_now() - start);
     }
     if (st == AL_OK && tr.dev)
-        al_log(AL_LOG_INFO, "best dev WER %.2f at epoch %d: %s", s->best_dev_wer, s->best_epoch, tr.best_path);
+        al_log(AL_LOG_INFO, "best dev %s %.2f at epoch %d: %s", o->select_by == AL_SELECT_CER ? "CER" : "WER", s->best_dev, s->best_epoch, tr.best_path);
     if (r && st == AL_OK) {
         r->best_epoch = s->best_epoch;
-        r->best_dev_wer = s->best_dev_wer;
+        r->best_dev = s->best_dev;
         r->train_seconds = tr.train_seconds;
         r->audio_seconds = tr.audio_seconds;
     }

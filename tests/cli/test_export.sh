@@ -27,4 +27,10 @@ if "$AL_CLI" export --checkpoint "$ckpt" --mask "$AL_TMP/none.safetensors" --out
 fi
 grep -q 'none.safetensors' "$AL_TMP/e.log" || fail "missing mask file not named"
 [[ ! -e $AL_TMP/x.safetensors ]] || fail "output written despite the error"
+# a --mask file that holds no masks (here a plain checkpoint) is an error, not "keep everything"
+if "$AL_CLI" export --checkpoint "$ckpt" --mask "$ckpt" --out "$AL_TMP/y.safetensors" 2> "$AL_TMP/e2.log"; then
+  fail "a mask file without masks accepted"
+fi
+grep -q 'ds2_tiny_fixture.safetensors: no <tensor>_mask tensor' "$AL_TMP/e2.log" || fail "maskless mask file not named"
+[[ ! -e $AL_TMP/y.safetensors ]] || fail "output written despite the maskless mask"
 echo "ok"

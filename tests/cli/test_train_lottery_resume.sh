@@ -41,4 +41,9 @@ if "$AL_CLI" lottery --train x --branch sideways@2 2> "$AL_TMP/d.log"; then fail
 grep -q 'sideways' "$AL_TMP/d.log" || fail "bad branch not named"
 if "$AL_CLI" lottery --train x --rewind soon --out "$AL_TMP/e" 2> "$AL_TMP/e.log"; then fail "bad rewind accepted"; fi
 grep -q -- '--rewind soon' "$AL_TMP/e.log" || fail "bad rewind not named"
+if lottery "$AL_TMP/f" --branch finetune@3 > "$AL_TMP/f.log" 2>&1; then fail "a branch after the last level accepted"; fi
+grep -q -- '--branch finetune@3: the run.s last level is 2' "$AL_TMP/f.log" || fail "late branch not named"
+[[ ! -e $AL_TMP/f/config.json ]] || fail "the refused run claimed its directory"
+if lottery "$AL_TMP/g" --target-percent 30 2> "$AL_TMP/g.log"; then fail "--levels with --target-percent accepted"; fi
+grep -q 'not both' "$AL_TMP/g.log" || fail "--levels with --target-percent not explained"
 echo "lottery resume: $n files identical after SIGKILL + resume; all checks passed"

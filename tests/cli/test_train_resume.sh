@@ -39,9 +39,20 @@ wait "$pid" 2>/dev/null || true
 train "$AL_TMP/c" 2> "$AL_TMP/c2.log" || { cat "$AL_TMP/c2.log" >&2; fail "run after kill"; }
 cmp "$AL_TMP/a/last.safetensors" "$AL_TMP/c/last.safetensors" || fail "run after SIGKILL differs"
 
+# --select-by cer: the same training; best.safetensors is the epoch of the lowest dev CER (the first
+# of equal ones), whatever the WERs say.
+train "$AL_TMP/s" --select-by cer 2> "$AL_TMP/s.log" || { cat "$AL_TMP/s.log" >&2; fail "--select-by cer run"; }
+diff <(cut -d, -f1-5 "$AL_TMP/a/metrics.csv") <(cut -d, -f1-5 "$AL_TMP/s/metrics.csv") || fail "selection changed training"
+want=$(awk -F, 'NR > 1 && (best == "" || $4 < best) { best = $4; epoch = $1 } END { print epoch }' "$AL_TMP/s/metrics.csv")
+grep -q "best dev CER [0-9.]* at epoch $want:" "$AL_TMP/s.log" || fail "best epoch is not the lowest dev CER's ($want)"
+grep -q '"select_by":"cer"' "$AL_TMP/s/config.json" || fail "config.json lacks the selection metric"
+if "$AL_CLI" train --train x --select-by bleu 2> "$AL_TMP/g.log"; then fail "bad metric accepted"; fi
+grep -q -- "--select-by: 'bleu' is not a selection metric" "$AL_TMP/g.log" || fail "bad metric not named"
+
 # Another config in the same directory is refused; bad options are clear errors.
 if train "$AL_TMP/a" --lr 0.1 2> "$AL_TMP/d.log"; then fail "config change accepted"; fi
 grep -q 'another config' "$AL_TMP/d.log" || fail "no clear message for a config change"
+if train "$AL_TMP/a" --select-by cer 2> /dev/null; then fail "a change of selection metric accepted"; fi
 if "$AL_CLI" train --train "$AL_TMP/nonexistent" --out "$AL_TMP/e" 2> "$AL_TMP/e.log"; then fail "missing corpus accepted"; fi
 grep -q nonexistent "$AL_TMP/e.log" || fail "missing corpus not named"
 if "$AL_CLI" train --train x --epochs zero 2> "$AL_TMP/f.log"; then fail "bad number accepted"; fi

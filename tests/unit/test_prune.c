@@ -1,6 +1,7 @@
 /* Pruning: exact counts, global vs layer-wise magnitude, tie-breaking, ignore and own-rate rules,
  * random baselines, mask I/O. */
 #include "al_test.h"
+#include "audiolottery/lottery.h"
 #include "audiolottery/prune.h"
 
 /* a (4x5) prunable, b (6) bias (trainable, not prunable), c (3x4) prunable, d (7) prunable */
@@ -176,5 +177,52 @@ static void test_mask_io_and_report(void) {
     al_param_table_free(&t);
 }
 
+static void test_non_finite_weights_are_refused(void) {
+    al_param_table t;
+    int idx[4];
+    make_table(&t, idx);
+    al_prune_opts o = al_prune_defaults();
+    al_prune_plan plan;
+    CHECK_OK(al_prune_plan_level(&t, &o, 1, &plan));
+    const size_t bad = t.params[idx[2]].offset + 2;
+    t.data[bad] = NAN;
+    uint8_t *prev = al_mask_new(&t), *m = al_mask_new(&t);
+    CHECK(al_prune_magnitude(&t, t.data, &plan, prev, m) == AL_ERR_INVALID);
+    CHECK_STR_CONTAINS(al_last_error(), "'c' holds a non-finite weight (element 2)");
+    prev[bad] = 0; /* an already pruned weight does not take part */
+    CHECK_OK(al_prune_magnitude(&t, t.data, &plan, prev, m));
+    al_prune_plan_free(&plan);
+    free(prev), free(m);
+    al_param_table_free(&t);
+}
+
+/* --target-percent follows the plan's exact counts, ignored tensors included (39 prunable weights:
+ * a 20, c 12, d 7). */
+static void test_target_level_follows_the_plan(void) {
+    al_param_table t;
+    int idx[4], last = -1;
+    make_table(&t, idx);
+    al_lottery_opts o = al_lottery_defaults();
+    o.target_percent = 50; /* kept 39, 31, 25, 20 (51.3%), 16 (41.0%) */
+    CHECK_OK(al_lottery_last_level(&o, &t, &last));
+    CHECK(last == 4);
+    CHECK_OK(al_prune_add_ignore(&o.prune, "a"));
+    o.target_percent = 60; /* 20 + round(19 x 0.8^L): L = 7 keeps 20 + 4 (61.5%), L = 8 20 + 3 (59.0%) */
+    CHECK_OK(al_lottery_last_level(&o, &t, &last));
+    CHECK(last == 8);
+    o.target_percent = 50; /* never below 20/39 = 51.3% */
+    CHECK(al_lottery_last_level(&o, &t, &last) == AL_ERR_INVALID);
+    CHECK_STR_CONTAINS(al_last_error(), "never reached: pruning stops at 51.28%");
+    o = al_lottery_defaults();
+    o.target_percent = 50;
+    o.prune.fraction = 0;
+    CHECK(al_lottery_last_level(&o, &t, &last) == AL_ERR_INVALID);
+    o.target_percent = 0; /* no target: --levels */
+    CHECK_OK(al_lottery_last_level(&o, &t, &last));
+    CHECK(last == o.levels);
+    al_param_table_free(&t);
+}
+
 AL_TEST_MAIN(test_keep_counts_are_exact, test_global_magnitude_keeps_the_largest, test_ties_keep_the_lower_position,
-             test_layerwise_ignore_and_own_rate, test_random_baselines, test_mask_io_and_report)
+             test_layerwise_ignore_and_own_rate, test_random_baselines, test_mask_io_and_report,
+             test_non_finite_weights_are_refused, test_target_level_follows_the_plan)

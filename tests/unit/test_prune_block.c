@@ -72,7 +72,8 @@ static void test_specs_and_errors(void) {
     CHECK(!strcmp(name, "block:1x4") && o.block_k == 1 && o.block_m == 4);
     CHECK_OK(al_prune_set_structure(&o, "channel"));
     CHECK(o.structure == AL_STRUCT_CHANNEL);
-    const char *bad[] = {"block:0x1", "block:8", "chanel", "block:8x", "block:x1", "block:8x1x", "block:-2x1", ""};
+    const char *bad[] = {"block:0x1", "block:8", "chanel", "block:8x", "block:x1", "block:8x1x", "block:-2x1", "block: 8x1",
+                         "block:8x 1", "block:+8x1", "block:8x+1", ""};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         CHECK(al_prune_set_structure(&o, bad[k]) == AL_ERR_INVALID);
         CHECK_STR_CONTAINS(al_last_error(), "--structure");

@@ -194,7 +194,7 @@ static void test_svg(void) {
 }
 
 static void write_text(const char *path, const char *text) {
-    char dir[1100];
+    char dir[1200];
     snprintf(dir, sizeof dir, "%s", path);
     *strrchr(dir, '/') = 0;
     CHECK_OK(al_mkdir_p(dir));

@@ -1,0 +1,54 @@
+/* metrics.csv of a run directory (see metrics_csv.h). */
+#include "train/metrics_csv.h"
+
+#include "audiolottery/io.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char HEADER[] = "epoch,train_loss,dev_wer,dev_cer,lr,epoch_seconds,skipped_batches\n";
+
+static void csv_path(const char *dir, char *path, size_t n) { snprintf(path, n, "%s/metrics.csv", dir); }
+
+al_status al_metrics_csv_append(const char *dir, const char *row) {
+    char path[4200];
+    csv_path(dir, path, sizeof path);
+    char *old = NULL;
+    size_t n = 0;
+    if (al_read_file(path, &old, &n) != AL_OK) {
+        old = strdup(HEADER);
+        n = old ? strlen(old) : 0;
+    }
+    size_t rl = strlen(row);
+    char *all = old ? malloc(n + rl + 1) : NULL;
+    if (!all) {
+        free(old);
+        return al_error(AL_ERR_NOMEM, "out of memory");
+    }
+    memcpy(all, old, n);
+    memcpy(all + n, row, rl + 1);
+    al_status st = al_write_file_atomic(path, all, n + rl);
+    free(old), free(all);
+    return st;
+}
+
+al_status al_metrics_csv_trim(const char *dir, int epochs_done) {
+    char path[4200];
+    csv_path(dir, path, sizeof path);
+    char *text = NULL;
+    size_t n = 0;
+    if (al_read_file(path, &text, &n) != AL_OK) return AL_OK; /* no epoch finished yet */
+    /* keep the header and every row whose epoch is <= epochs_done */
+    char *line = strchr(text, '\n');
+    size_t keep = line ? (size_t)(line + 1 - text) : n;
+    while (line && line[1]) {
+        char *row = line + 1;
+        line = strchr(row, '\n');
+        if (atoi(row) > epochs_done) break;
+        keep = line ? (size_t)(line + 1 - text) : n;
+    }
+    al_status st = keep < n ? al_write_file_atomic(path, text, keep) : AL_OK;
+    free(text);
+    return st;
+}
