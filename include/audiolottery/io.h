@@ -41,6 +41,9 @@ al_status al_write_file_atomic(const char *path, const void *data, size_t bytes)
 /* Reads a whole file into a NUL-terminated heap buffer (free with free()). */
 al_status al_read_file(const char *path, char **data, size_t *bytes);
 
+/* 1 when path exists (any kind of file). */
+int al_file_exists(const char *path);
+
 /* Creates a directory and its parents (like mkdir -p). */
 al_status al_mkdir_p(const char *path);
 

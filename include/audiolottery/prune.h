@@ -166,6 +166,10 @@ void al_mask_log(const al_param_table *t, const al_mask_report *r, const al_prun
 
 /* Masks as "<name>_mask" U8 tensors with the entry's shape (torch.nn.utils.prune naming). */
 al_status al_mask_write(const al_param_table *t, const uint8_t *mask, al_st_writer *w);
+/* al_mask_read of the file at path. */
+al_status al_mask_load(const al_param_table *t, const char *path, uint8_t *mask);
+/* 1 when f holds any "<name>_mask" tensor. */
+int al_mask_present(const al_st_file *f);
 /* Reads masks written by al_mask_write; a prunable entry without a mask tensor is all ones, a file
  * with none at all is an error. */
 al_status al_mask_read(const al_param_table *t, const al_st_file *f, const char *path, uint8_t *mask);

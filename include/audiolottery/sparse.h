@@ -64,6 +64,9 @@ al_status al_sparse_mm(const al_sparse *m, const float *x, int n, float beta, fl
  * From n = 8 on BSR 8 x 1 runs on tiles of 16 rows of X, other formats as (W X^T)^T with X^T in
  * scratch (cols x n floats, so that it can fail with AL_ERR_NOMEM). */
 al_status al_sparse_mm_xt(const al_sparse *m, const float *x, int n, float beta, float *y);
+/* From this n on, al_sparse_mm_xt runs as tiles of W X^T (X transposed) rather than n products W x_t;
+ * the two regimes have different dense/sparse crossovers (src/model/ds2_sparse.c). */
+#define AL_SPARSE_XT_TILED_MIN_N 8
 
 /* Floats of scratch al_sparse_mm_xt_ws needs for n: cols x n from n = 8 on (BSR 8 x 1: none), else 0. */
 size_t al_sparse_mm_xt_scratch(const al_sparse *m, int n);

@@ -124,12 +124,7 @@ static al_status read_mask(const char *path, al_ds2 *m, uint8_t **mask) {
     al_st_file *f;
     al_status st = al_st_open(path, &f);
     if (st != AL_OK) return st;
-    int has = 0;
-    for (int i = 0; i < al_st_count(f) && !has; i++) {
-        const char *name = al_st_get(f, i)->name;
-        size_t len = strlen(name);
-        has = len > 5 && !strcmp(name + len - 5, "_mask");
-    }
+    int has = al_mask_present(f);
     const al_param_table *t = al_ds2_params(m);
     if (has && !(*mask = malloc(t->total))) st = al_error(AL_ERR_NOMEM, "out of memory");
     if (has && st == AL_OK) st = al_mask_read(t, f, path, *mask);

@@ -25,21 +25,12 @@ static void usage(FILE *out) {
             "  -h, --help          this help\n");
 }
 
-static int has_masks(const al_st_file *f) {
-    for (int i = 0; i < al_st_count(f); i++) {
-        const char *name = al_st_get(f, i)->name;
-        size_t n = strlen(name);
-        if (n > 5 && !strcmp(name + n - 5, "_mask")) return 1;
-    }
-    return 0;
-}
-
 /* The mask file to use (see usage), or NULL for the nonzero weights. */
 static const char *find_mask(const char *ckpt, const char *mask_opt, char *buf, size_t n) {
     if (mask_opt) return mask_opt;
     al_st_file *f;
     if (al_st_open(ckpt, &f) == AL_OK) {
-        int own = has_masks(f);
+        int own = al_mask_present(f);
         al_st_close(f);
         if (own) return ckpt;
     }
@@ -47,15 +38,6 @@ static const char *find_mask(const char *ckpt, const char *mask_opt, char *buf, 
     snprintf(buf, n, "%.*smask.safetensors", slash ? (int)(slash - ckpt + 1) : 0, ckpt);
     struct stat sb;
     return stat(buf, &sb) == 0 ? buf : NULL;
-}
-
-static al_status read_mask(const char *path, const al_param_table *t, uint8_t *mask) {
-    al_st_file *f;
-    al_status st = al_st_open(path, &f);
-    if (st != AL_OK) return st;
-    st = al_mask_read(t, f, path, mask);
-    al_st_close(f);
-    return st;
 }
 
 static double mb(int64_t bytes) { return bytes / 1e6; }
@@ -69,7 +51,7 @@ static al_status run(const char *ckpt, const char *mask_opt, const char *out) {
     uint8_t *mask = NULL;
     if (mask_path) {
         mask = al_mask_new(al_ds2_params(m));
-        st = mask ? read_mask(mask_path, al_ds2_params(m), mask) : al_error(AL_ERR_NOMEM, "out of memory");
+        st = mask ? al_mask_load(al_ds2_params(m), mask_path, mask) : al_error(AL_ERR_NOMEM, "out of memory");
         if (st == AL_OK) fprintf(stderr, "mask: %s\n", mask_path);
     } else {
         fprintf(stderr, "mask: none found; the nonzero weights are the kept ones\n");

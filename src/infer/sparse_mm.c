@@ -130,13 +130,12 @@ INLINE void mm_row(const al_sparse *m, const int K, int br, const float *x, int 
 
 /* ---- Y (n, rows) = X W^T + beta Y, X (n, cols) ---------------------------------------------- */
 
-/* Below this n, X W^T is n products W x_t, each block accumulating into k contiguous outputs of
+/* AL_SPARSE_XT_TILED_MIN_N (sparse.h): below this n, X W^T is n products W x_t, each block accumulating into k contiguous outputs of
  * row t of Y; from it on, X is transposed and the W X^T tiles store their accumulators straight
  * into Y (n, rows), the transpose costing O(cols n). Measured at 2048 x 2048 (all blocks kept), one
  * thread, BSR 8 x 1, n products against transposed: n = 4 1.4 against 3.8 ms; n = 8 2.5 against
  * 2.0 ms; n = 64 19.0 against 6.0 ms (CSR: 5.9 / 19.0, 10.7 / 5.3, 79 / 13 ms), with X^T and
  * (W X^T) both transposed through memory then. */
-enum { XT_TRANSPOSE_MIN = 8 };
 
 /* Mode of a product: Y = W X, or Y = X W^T as n matrix-vector products (X (n, cols)), or
  * Y (n, rows) = (W X^T)^T with X^T (cols, n) given. */
@@ -303,13 +302,13 @@ static void xt_transposed(const al_sparse *m, const float *x, int n, float beta,
 }
 
 size_t al_sparse_mm_xt_scratch(const al_sparse *m, int n) {
-    return n >= XT_TRANSPOSE_MIN && m->k != 8 ? (size_t)m->cols * n : 0;
+    return n >= AL_SPARSE_XT_TILED_MIN_N && m->k != 8 ? (size_t)m->cols * n : 0;
 }
 
 al_status al_sparse_mm_xt_ws(const al_sparse *m, const float *x, int n, float beta, float *y, float *ws) {
     al_status st = check(m, x, n, beta, y);
     if (st != AL_OK || n == 0) return st;
-    if (n < XT_TRANSPOSE_MIN) {
+    if (n < AL_SPARSE_XT_TILED_MIN_N) {
         run(m, x, n, MODE_XT_NARROW, beta, y);
         return AL_OK;
     }

@@ -127,6 +127,11 @@ al_status al_read_file(const char *path, char **data, size_t *bytes) {
     return AL_OK;
 }
 
+int al_file_exists(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
 al_status al_mkdir_p(const char *path) {
     char *p = strdup(path);
     if (!p) return al_error(AL_ERR_NOMEM, "out of memory");

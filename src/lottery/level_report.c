@@ -21,11 +21,7 @@ al_status al_load_weights_and_mask(al_param_table *t, const char *weights_path, 
         al_st_close(f);
     }
     if (st != AL_OK || !mask_path) return st;
-    st = al_st_open(mask_path, &f);
-    if (st != AL_OK) return st;
-    st = al_mask_read(t, f, mask_path, mask);
-    al_st_close(f);
-    return st;
+    return al_mask_load(t, mask_path, mask);
 }
 
 al_status al_write_mask(const al_param_table *t, const uint8_t *mask, int level, const char *path) {

@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "audiolottery/io.h"
 #include "lottery/lottery_internal.h"
@@ -82,11 +81,6 @@ al_status al_lottery_last_level(const al_lottery_opts *o, const al_param_table *
     }
     return al_error(AL_ERR_INVALID, "--target-percent %g takes more than %d levels (%.2f%% remain at the "
                     "last one)", o->target_percent, AL_LOTTERY_MAX_LEVELS, percent);
-}
-
-int al_file_exists(const char *path) {
-    struct stat sb;
-    return stat(path, &sb) == 0;
 }
 
 /* Everything that changes the result; a run directory is tied to it. */
@@ -195,10 +189,8 @@ static al_status branch_mask(const al_lottery_opts *o, al_ds2 *m, al_branch_kind
     if (al_file_exists(path)) return AL_OK;
     al_param_table *t = al_ds2_params(m);
     uint8_t *mask = al_mask_new(t), *level_mask = al_mask_new(t);
-    al_st_file *f = NULL;
-    al_status st = mask && level_mask ? al_st_open(trunk_mask_path, &f) : al_error(AL_ERR_NOMEM, "out of memory");
-    if (st == AL_OK) st = al_mask_read(t, f, trunk_mask_path, level_mask);
-    al_st_close(f);
+    al_status st = mask && level_mask ? al_mask_load(t, trunk_mask_path, level_mask)
+                                      : al_error(AL_ERR_NOMEM, "out of memory");
     al_prune_plan plan;
     memset(&plan, 0, sizeof plan);
     if (st == AL_OK) st = al_prune_plan_level(t, &o->prune, L, &plan);

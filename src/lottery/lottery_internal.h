@@ -4,8 +4,6 @@
 
 #include "audiolottery/lottery.h"
 
-int al_file_exists(const char *path);
-
 /* RUN/level_LL */
 void al_level_dir(const al_lottery_opts *o, int level, char *buf, size_t n);
 

@@ -21,7 +21,6 @@ static const double CROSSOVER[2][2] = {
     {0.12, 0.83}, /* narrow: n < 8 */
     {0.50, 0.95}, /* wide */
 };
-enum { WIDE_N = 8 }; /* sparse_mm.c's XT_TRANSPOSE_MIN: from here on products run as tiles of columns */
 
 struct al_ds2_sparse {
     int L;
@@ -84,7 +83,7 @@ static al_status choose(const float *w, const uint8_t *mask, int rows, int cols,
         return st;
     }
     if (format == AL_DS2_FORMAT_AUTO) {
-        const double *x = CROSSOVER[n >= WIDE_N];
+        const double *x = CROSSOVER[n >= AL_SPARSE_XT_TILED_MIN_N];
         double t_csr = al_sparse_density(csr) / x[0], t_bsr = al_sparse_density(bsr) / x[1]; /* relative to dense */
         format = t_csr < 1.0 && t_csr <= t_bsr ? AL_DS2_FORMAT_CSR : t_bsr < 1.0 ? AL_DS2_FORMAT_BSR8 : AL_DS2_FORMAT_DENSE;
     }

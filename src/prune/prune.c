@@ -317,6 +317,24 @@ al_status al_mask_write(const al_param_table *t, const uint8_t *mask, al_st_writ
     return AL_OK;
 }
 
+al_status al_mask_load(const al_param_table *t, const char *path, uint8_t *mask) {
+    al_st_file *f;
+    al_status st = al_st_open(path, &f);
+    if (st != AL_OK) return st;
+    st = al_mask_read(t, f, path, mask);
+    al_st_close(f);
+    return st;
+}
+
+int al_mask_present(const al_st_file *f) {
+    for (int i = 0; i < al_st_count(f); i++) {
+        const char *name = al_st_get(f, i)->name;
+        size_t n = strlen(name);
+        if (n > 5 && !strcmp(name + n - 5, "_mask")) return 1;
+    }
+    return 0;
+}
+
 al_status al_mask_read(const al_param_table *t, const al_st_file *f, const char *path, uint8_t *mask) {
     memset(mask, 1, t->total);
     int found = 0;

@@ -9,7 +9,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 al_train_opts al_train_defaults(void) {
     al_train_opts o = {0};
@@ -66,11 +65,6 @@ al_status al_train_config_json(const al_train_opts *o, char *buf, size_t n) {
     return AL_OK;
 }
 
-static int file_exists(const char *path) {
-    struct stat sb;
-    return stat(path, &sb) == 0;
-}
-
 typedef struct {
     const al_train_opts *o;
     al_corpus *train, *dev;
@@ -117,10 +111,7 @@ al_status al_train_initial_weights(const al_train_opts *o, al_ds2 *m, uint8_t **
     }
     if (st != AL_OK || !o->mask_path) return st;
     uint8_t *mask = al_mask_new(t);
-    al_st_file *f = NULL;
-    st = mask ? al_st_open(o->mask_path, &f) : al_error(AL_ERR_NOMEM, "out of memory");
-    if (st == AL_OK) st = al_mask_read(t, f, o->mask_path, mask);
-    al_st_close(f);
+    st = mask ? al_mask_load(t, o->mask_path, mask) : al_error(AL_ERR_NOMEM, "out of memory");
     if (st == AL_OK) al_apply_mask(t, t->data, mask);
     if (st == AL_OK && mask_out) *mask_out = mask;
     else free(mask);
@@ -311,7 +302,7 @@ al_status al_train(const al_train_opts *o, al_train_result *r) {
         s->lr = o->optim.lr;
         s->best_dev = 1e9;
         snprintf(s->config_json, sizeof s->config_json, "%s", config);
-        if (file_exists(tr.last_path)) {
+        if (al_file_exists(tr.last_path)) {
             st = al_ckpt_restore(tr.last_path, tr.model, tr.opt, s);
             if (st == AL_OK) st = al_metrics_csv_trim(o->out_dir, s->epoch);
             if (st == AL_OK)
@@ -347,7 +338,7 @@ al_status al_train(const al_train_opts *o, al_train_result *r) {
                 s->loss_count++;
                 s->global_step++;
                 if (o->capture_step > 0 && s->global_step == o->capture_step && o->capture_path &&
-                    !file_exists(o->capture_path))
+                    !al_file_exists(o->capture_path))
                     st = al_ckpt_save(o->capture_path, tr.model, NULL, NULL);
             } else {
                 s->skipped++;

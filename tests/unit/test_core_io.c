@@ -1,4 +1,4 @@
-/* Core utilities: error messages, RNG determinism and ranges, atomic writes, safetensors. */
+/* Core utilities: error messages, RNG determinism and ranges, bounded text, atomic writes, safetensors. */
 #include "al_test.h"
 #include "audiolottery/al.h"
 
@@ -125,5 +125,25 @@ static void test_safetensors_rejects_corrupt(void) {
     free(data);
 }
 
-AL_TEST_MAIN(test_error_messages, test_rng, test_atomic_write_keeps_old_on_abort, test_safetensors_roundtrip,
+static void test_bounded_text(void) {
+    char buf[64];
+    al_text t;
+    al_text_init(&t, buf, sizeof buf);
+    al_text_printf(&t, "{\"path\":");
+    al_text_json_string(&t, "a\"b\\c\nd");
+    al_text_printf(&t, ",\"n\":%d}", 7);
+    CHECK(!t.overflow && !strcmp(buf, "{\"path\":\"a\\\"b\\\\c\\u000ad\",\"n\":7}"));
+    CHECK(t.len == strlen(buf));
+    /* appends past the end are cut, flagged, and never write beyond the buffer */
+    char small[8 + 4];
+    memset(small, 'X', sizeof small);
+    al_text_init(&t, small, 8);
+    al_text_printf(&t, "%s", "0123456789");
+    al_text_printf(&t, "%s", "more");
+    al_text_json_string(&t, "x");
+    CHECK(t.overflow && !strcmp(small, "0123456") && t.len == 7);
+    CHECK(small[8] == 'X' && small[11] == 'X');
+}
+
+AL_TEST_MAIN(test_error_messages, test_rng, test_bounded_text, test_atomic_write_keeps_old_on_abort, test_safetensors_roundtrip,
              test_safetensors_rejects_corrupt)
