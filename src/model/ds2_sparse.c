@@ -5,8 +5,6 @@
 
 #include "model/ds2_sparse.h"
 
-enum { BSR_K = 8 }; /* block height; sparse_mm.c has kernels specialised for 1 (CSR), 4 and 8 */
-
 /* Crossover densities: below (stored values / dense size) = crossover a format beats dense sgemm
  * on one thread, and its time scales about linearly with the stored values, so a format's time
  * relative to dense is stored / crossover. Measured 2026-11-26 (kernels with the vector batch-1
@@ -68,38 +66,16 @@ void al_ds2_densify(al_ds2 *m) {
 }
 
 /* The matrix W (rows, cols) with mask (NULL: nonzeros) in the given format, or the fastest one for
- * products n wide (format AUTO); *out NULL when dense wins. Fills the report entry's format and stored. */
+ * products n wide (format AUTO); *out NULL when dense wins. Fills the report entry's shape, format
+ * and stored. */
 static al_status choose(const float *w, const uint8_t *mask, int rows, int cols, int n, al_ds2_format format,
                         al_ds2_sparse_weight *r, al_sparse **out) {
-    *out = NULL;
-    al_sparse *csr = NULL, *bsr = NULL;
-    al_status st = AL_OK;
-    if (format == AL_DS2_FORMAT_AUTO || format == AL_DS2_FORMAT_CSR)
-        st = al_sparse_from_dense(AL_SPARSE_CSR, 1, w, mask, rows, cols, &csr);
-    if (st == AL_OK && (format == AL_DS2_FORMAT_AUTO || format == AL_DS2_FORMAT_BSR8))
-        st = al_sparse_from_dense(AL_SPARSE_BSR, BSR_K, w, mask, rows, cols, &bsr);
-    if (st != AL_OK) {
-        al_sparse_free(csr);
-        return st;
-    }
-    if (format == AL_DS2_FORMAT_AUTO) {
-        const double *x = CROSSOVER[n >= AL_SPARSE_XT_TILED_MIN_N];
-        double t_csr = al_sparse_density(csr) / x[0], t_bsr = al_sparse_density(bsr) / x[1]; /* relative to dense */
-        format = t_csr < 1.0 && t_csr <= t_bsr ? AL_DS2_FORMAT_CSR : t_bsr < 1.0 ? AL_DS2_FORMAT_BSR8 : AL_DS2_FORMAT_DENSE;
-    }
-    if (format == AL_DS2_FORMAT_CSR) {
-        *out = csr;
-        csr = NULL;
-    } else if (format == AL_DS2_FORMAT_BSR8) {
-        *out = bsr;
-        bsr = NULL;
-    }
-    al_sparse_free(csr);
-    al_sparse_free(bsr);
+    al_status st = al_ds2_pick_format(w, mask, rows, cols, format, CROSSOVER[n >= AL_SPARSE_XT_TILED_MIN_N], out,
+                                      &r->format);
+    if (st != AL_OK) return st;
     r->rows = rows;
     r->cols = cols;
     r->n = n;
-    r->format = format;
     r->stored = *out ? al_sparse_density(*out) : 1.0;
     return AL_OK;
 }
@@ -129,25 +105,18 @@ static al_status sparsify_conv(al_ds2 *m, int i, const uint8_t *mask, al_ds2_for
     if (st != AL_OK) return st;
     const al_param *p = &t->params[idx];
     const int rows = conv->kws * conv->cfg.c_out, cols = conv->kr;
-    float *wr = al_malloc(sizeof(float) * (size_t)rows * cols);      /* (rows, cols) repacked weights */
-    float *mr = al_malloc(sizeof(float) * (size_t)rows * cols);      /* (rows, cols) repacked mask as 0 / 1 */
-    float *mf = al_malloc(sizeof(float) * p->numel);                 /* (c_out, c_in, kh, kw) mask as 0 / 1 */
-    uint8_t *mb = malloc((size_t)rows * cols);                       /* (rows, cols) repacked mask */
-    if (!wr || !mr || !mf || !mb) st = al_error(AL_ERR_NOMEM, "ds2 sparsify: out of memory for %s", r->name);
+    const float *w = al_param_data(t, idx);
+    float *wr = al_malloc(sizeof(float) * (size_t)rows * cols); /* (rows, cols) repacked weights */
+    uint8_t *mb = malloc((size_t)rows * cols);                  /* (rows, cols) repacked mask */
+    if (!wr || !mb) st = al_error(AL_ERR_NOMEM, "ds2 sparsify: out of memory for %s", r->name);
+    if (st == AL_OK) st = al_ds2_conv_mask_repacked(conv, w, mask ? mask + p->offset : NULL, p->numel, mb);
     if (st == AL_OK) {
-        const float *w = al_param_data(t, idx);
-        /* the repacking's padding columns (kernel columns that do not exist) come out 0: pruned */
-        for (size_t j = 0; j < p->numel; j++) mf[j] = mask ? (float)(mask[p->offset + j] != 0) : (float)(w[j] != 0.0f);
         al_conv2d_repack(conv, w, wr);
-        al_conv2d_repack(conv, mf, mr);
-        for (size_t j = 0; j < (size_t)rows * cols; j++) mb[j] = mr[j] != 0.0f;
         r->kept = kept_share(t, idx, mask);
         /* a tile is hundreds of columns wide (al_conv2d's auto tile) */
         st = choose(wr, mb, rows, cols, conv->cfg.tile, format, r, out);
     }
     al_free(wr);
-    al_free(mr);
-    al_free(mf);
     free(mb);
     return st;
 }

@@ -18,4 +18,15 @@ const al_sparse *al_ds2_sparse_conv(const al_ds2_sparse *s, int i);
 const al_lstm_sparse *al_ds2_sparse_lstm(const al_ds2_sparse *s, int k);
 void al_ds2_sparse_free(al_ds2_sparse *s);
 
+/* ds2_sparse_pick.c, for inference and training alike. W (rows, cols) under mask ((rows, cols)
+ * bytes; NULL: W's nonzeros) in `format`, or under AUTO the faster of CSR and BSR 8 x 1 when its
+ * stored density / its crossover density (crossover[0] CSR, [1] BSR) is under 1. *out is NULL
+ * when dense wins or is asked for; *chosen is the format used. */
+al_status al_ds2_pick_format(const float *w, const uint8_t *mask, int rows, int cols, al_ds2_format format,
+                             const double crossover[2], al_sparse **out, al_ds2_format *chosen);
+/* A conv weight's mask (numel bytes in the weight's layout; NULL: w's nonzeros) in the repacked
+ * (kws c_out, kr) layout its products run on (al_conv2d_repack), as bytes mb. */
+al_status al_ds2_conv_mask_repacked(const al_conv2d *conv, const float *w, const uint8_t *mask, size_t numel,
+                                    uint8_t *mb);
+
 #endif

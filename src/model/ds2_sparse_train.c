@@ -9,8 +9,6 @@
 #include "model/ds2_sparse.h"
 #include "model/ds2_sparse_train.h"
 
-enum { BSR_K = 8 };
-
 /* Crossover stored densities of a conv's training step (forward W Z, dZ = W^T dY, dW at the stored
  * positions), the three products weighted equally as their dense costs are: below crossover a format
  * beats sgemm, its time relative to dense about stored / crossover. Measured 2026-11-26 on conv2's
@@ -20,7 +18,7 @@ enum { BSR_K = 8 };
  * crossover 0.50 (ds2_sparse.c) the step breaks even near 12% stored: 0.10 keeps a margin.
  * BSR 8 x 1: mm_t 0.93x at 50%, 4.05x at 10.7%; grad_w 0.70x at 50%, 3.22x at 10.7%; forward 1.0:
  * break-even near 50% stored, 0.45 with a margin. */
-static const double CROSSOVER_CSR = 0.10, CROSSOVER_BSR = 0.45;
+static const double CONV_CROSSOVER[2] = {0.10, 0.45}; /* CSR, BSR 8 x 1 */
 
 /* LSTM crossovers of a weight's training step, the same model (three products of equal dense cost).
  * W_ih: forward X W^T, dX = dGates W_ih, dW_ih all over n = T x N rows. W_hh: forward h W_hh^T and
@@ -95,13 +93,6 @@ void al_ds2_sparse_train_off(al_ds2 *m) {
 
 int al_ds2_sparse_training(al_ds2 *m) { return *al_ds2_strain_slot(m) != NULL; }
 
-/* AUTO's choice between csr and bsr (the same weight in both formats): a format's step time
- * relative to dense is its stored density / its crossover; dense when neither is under 1. */
-static al_ds2_format fastest(const al_sparse *csr, const al_sparse *bsr, double crossover_csr, double crossover_bsr) {
-    double t_csr = al_sparse_density(csr) / crossover_csr, t_bsr = al_sparse_density(bsr) / crossover_bsr;
-    return t_csr < 1.0 && t_csr <= t_bsr ? AL_DS2_FORMAT_CSR : t_bsr < 1.0 ? AL_DS2_FORMAT_BSR8 : AL_DS2_FORMAT_DENSE;
-}
-
 /* Conv i as its training matrix: s->conv[i] (NULL when dense wins or is forced), report entry r. */
 static al_status build_conv(al_ds2 *m, int i, const uint8_t *mask, al_ds2_format format, al_ds2_sparse_weight *r,
                             al_ds2_strain *s) {
@@ -113,32 +104,18 @@ static al_status build_conv(al_ds2 *m, int i, const uint8_t *mask, al_ds2_format
     const al_param *p = &t->params[idx];
     const int rows = conv->kws * conv->cfg.c_out, cols = conv->kr;
     const size_t n = (size_t)rows * cols;
-    float *mf = al_malloc(sizeof(float) * p->numel); /* (c_out, c_in, kh, kw) mask as 0 / 1 */
-    float *mr = al_malloc(sizeof(float) * n);        /* (rows, cols) repacked mask as 0 / 1 */
-    uint8_t *mb = malloc(n);                         /* (rows, cols) repacked mask */
+    uint8_t *mb = malloc(n); /* (rows, cols) repacked mask */
     s->wr[i] = al_malloc(sizeof(float) * n);
-    al_sparse *csr = NULL, *bsr = NULL;
-    al_status st = mf && mr && mb && s->wr[i] ? AL_OK : al_error(AL_ERR_NOMEM, "ds2 sparse train: out of memory");
+    al_status st = mb && s->wr[i] ? AL_OK : al_error(AL_ERR_NOMEM, "ds2 sparse train: out of memory");
+    const uint8_t *mk = mask + p->offset;
     size_t kept = 0;
+    for (size_t j = 0; j < p->numel; j++) kept += mk[j] != 0;
+    if (st == AL_OK) st = al_ds2_conv_mask_repacked(conv, al_param_data(t, idx), mk, p->numel, mb);
     if (st == AL_OK) {
-        for (size_t j = 0; j < p->numel; j++) {
-            mf[j] = (float)(mask[p->offset + j] != 0);
-            kept += mask[p->offset + j] != 0;
-        }
-        /* the phase split's padding kernel columns come out 0: pruned */
-        al_conv2d_repack(conv, mf, mr);
-        for (size_t j = 0; j < n; j++) mb[j] = mr[j] != 0.0f;
         al_conv2d_repack(conv, al_param_data(t, idx), s->wr[i]);
-        if (format == AL_DS2_FORMAT_AUTO || format == AL_DS2_FORMAT_CSR)
-            st = al_sparse_from_dense(AL_SPARSE_CSR, 1, s->wr[i], mb, rows, cols, &csr);
-        if (st == AL_OK && (format == AL_DS2_FORMAT_AUTO || format == AL_DS2_FORMAT_BSR8))
-            st = al_sparse_from_dense(AL_SPARSE_BSR, BSR_K, s->wr[i], mb, rows, cols, &bsr);
+        st = al_ds2_pick_format(s->wr[i], mb, rows, cols, format, CONV_CROSSOVER, &s->conv[i], &format);
     }
-    if (st == AL_OK && format == AL_DS2_FORMAT_AUTO) format = fastest(csr, bsr, CROSSOVER_CSR, CROSSOVER_BSR);
-    if (st == AL_OK && format != AL_DS2_FORMAT_DENSE) {
-        al_sparse **keep = format == AL_DS2_FORMAT_CSR ? &csr : &bsr;
-        s->conv[i] = *keep;
-        *keep = NULL;
+    if (st == AL_OK && s->conv[i]) {
         size_t ws = al_conv2d_backward_sparse_ws(conv, s->conv[i]);
         if (!(s->ws[i] = al_malloc(sizeof(float) * ws)))
             st = al_error(AL_ERR_NOMEM, "ds2 sparse train: out of memory for %zu floats of conv scratch", ws);
@@ -151,10 +128,6 @@ static al_status build_conv(al_ds2 *m, int i, const uint8_t *mask, al_ds2_format
         r->stored = s->conv[i] ? al_sparse_density(s->conv[i]) : 1.0;
         r->format = format;
     }
-    al_sparse_free(csr);
-    al_sparse_free(bsr);
-    al_free(mf);
-    al_free(mr);
     free(mb);
     return st;
 }
@@ -174,19 +147,7 @@ static al_status build_lstm(al_ds2 *m, int k, int d, int hh, const uint8_t *mask
     const uint8_t *mk = mask + p->offset;
     size_t kept = 0;
     for (size_t j = 0; j < p->numel; j++) kept += mk[j] != 0;
-    al_sparse *csr = NULL, *bsr = NULL;
-    al_status st = AL_OK;
-    if (format == AL_DS2_FORMAT_AUTO || format == AL_DS2_FORMAT_CSR)
-        st = al_sparse_from_dense(AL_SPARSE_CSR, 1, w, mk, rows, cols, &csr);
-    if (st == AL_OK && (format == AL_DS2_FORMAT_AUTO || format == AL_DS2_FORMAT_BSR8))
-        st = al_sparse_from_dense(AL_SPARSE_BSR, BSR_K, w, mk, rows, cols, &bsr);
-    if (st == AL_OK && format == AL_DS2_FORMAT_AUTO)
-        format = fastest(csr, bsr, LSTM_CROSSOVER[hh][0], LSTM_CROSSOVER[hh][1]);
-    if (st == AL_OK && format != AL_DS2_FORMAT_DENSE) {
-        al_sparse **keep = format == AL_DS2_FORMAT_CSR ? &csr : &bsr;
-        s->lstm_w[k][d][hh] = *keep;
-        *keep = NULL;
-    }
+    al_status st = al_ds2_pick_format(w, mk, rows, cols, format, LSTM_CROSSOVER[hh], &s->lstm_w[k][d][hh], &format);
     if (st == AL_OK) {
         r->rows = rows;
         r->cols = cols;
@@ -196,8 +157,6 @@ static al_status build_lstm(al_ds2 *m, int k, int d, int hh, const uint8_t *mask
         r->stored = s->lstm_w[k][d][hh] ? al_sparse_density(s->lstm_w[k][d][hh]) : 1.0;
         r->format = format;
     }
-    al_sparse_free(csr);
-    al_sparse_free(bsr);
     return st;
 }
 

@@ -11,7 +11,6 @@ typedef struct {
     int64_t r0, r1, c0, c1; /* rows [r0, r1) x columns [c0, c1) */
 } rect;
 
-static int64_t rows_of(const al_param *p) { return p->ndim ? p->shape[0] : 1; }
 
 /* Block b of tensor i: row-major over the block grid; the last row / column of blocks is ragged
  * when the shape is not a multiple of the block. */

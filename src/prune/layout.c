@@ -5,7 +5,6 @@
 
 #include "prune/prune_internal.h"
 
-static int64_t rows_of(const al_param *p) { return p->ndim ? p->shape[0] : 1; }
 
 /* Every slice inside its prunable tensor's 2-D view, and a scored first slice per unit. */
 static al_status check_units(const al_param_table *t, const al_prune_units *u) {

@@ -4,6 +4,9 @@
 
 #include "audiolottery/prune.h"
 
+/* Rows of a tensor seen as a matrix (rows, numel / rows); a vector is one row. */
+static inline int64_t rows_of(const al_param *p) { return p->ndim ? p->shape[0] : 1; }
+
 /* A random permutation's first `keep` entries of [0, n) in (*idx_out)[0 .. keep) (partial
  * Fisher-Yates); *idx_out (n) is the caller's to free. */
 al_status al_prune_choose(int64_t n, int64_t keep, al_rng *rng, size_t **idx_out);
