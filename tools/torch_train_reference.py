@@ -16,6 +16,10 @@ then scored on the test sets.
 (dev/test JSON files: `audiolottery corpus DIR --plan FILE`; only their utterance lists are used.)
 Writes OUT/metrics.csv (epoch, train_loss, dev_wer, dev_cer, lr, epoch_seconds) and OUT/test.csv, and
 OUT/state.pt after every epoch: the same command after a kill resumes after the last finished epoch.
+--init CKPT starts from the weights and BatchNorm buffers of a safetensors file (e.g. the
+start.safetensors `audiolottery train` writes into its run directory) instead of a fresh draw, so
+that the two implementations can be compared from the same initial weights; --epochs N stops after
+the plan's first N epochs.
 """
 import argparse
 import csv
@@ -30,6 +34,7 @@ import torchaudio
 
 sys.path.insert(0, os.path.dirname(__file__))
 import ds2_reference as ref  # noqa: E402
+from st_io import read_safetensors  # noqa: E402
 
 LABEL_INDEX = {c: i for i, c in enumerate(ref.LABELS)}
 
@@ -37,7 +42,8 @@ LABEL_INDEX = {c: i for i, c in enumerate(ref.LABELS)}
 def spectrogram(path, offset, duration):
     wav, sr = torchaudio.load(path, normalize=False)
     assert sr == 16000, f"{path}: {sr} Hz"
-    x = wav[0].float() / 32767
+    # normalize=False keeps integers for WAV only: FLAC comes back as float in [-1, 1) (int16 / 32768)
+    x = wav[0].float() * (32768 / 32767) if wav.dtype.is_floating_point else wav[0].float() / 32767
     if offset or duration:
         x = x[int(round(offset * sr)):int(round((offset + duration) * sr))] if duration else x[int(round(offset * sr)):]
     spec = torch.stft(x, n_fft=320, hop_length=160, win_length=320, window=torch.hamming_window(320),
@@ -118,6 +124,8 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--lr", type=float, default=3e-4)
+    p.add_argument("--init", help="safetensors with every model tensor to start from")
+    p.add_argument("--epochs", type=int, default=0, help="train only the plan's first N epochs (0: all)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -131,6 +139,9 @@ def main():
     print(f"features: {len(feats)} train, {len(dev_feats)} dev utterances in {time.time() - t0:.0f} s", flush=True)
 
     model = ref.build(a.model)
+    if a.init:
+        start, _ = read_safetensors(a.init)
+        model.load_state_dict({k: start[k] for k in model.state_dict()}, strict=True)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-5)
     best_wer, best_state, best_epoch, done = math.inf, None, 0, 0
@@ -150,7 +161,7 @@ def main():
         log = csv.writer(f)
         if not done:
             log.writerow(["epoch", "train_loss", "dev_wer", "dev_cer", "lr", "epoch_seconds"])
-        for epoch, batches in enumerate(plan["epochs"]):
+        for epoch, batches in enumerate(plan["epochs"][:a.epochs or None]):
             if epoch < done:
                 continue
             start, total, count = time.time(), 0.0, 0
