@@ -61,7 +61,8 @@ al_status al_train_config_json(const al_train_opts *o, char *buf, size_t n) {
     if (o->dense_train) al_text_printf(&t, ",\"dense_train\":1");
     if (o->select_by == AL_SELECT_CER) al_text_printf(&t, ",\"select_by\":\"cer\"");
     al_text_printf(&t, "}");
-    if (t.overflow) return al_error(AL_ERR_INVALID, "train: the run's config is longer than %zu bytes (paths too long?)", n - 1);
+    if (t.overflow)
+        return al_error(AL_ERR_INVALID, "train: the run's config is longer than %zu bytes (paths too long?)", n - 1);
     return AL_OK;
 }
 
@@ -367,7 +368,8 @@ al_status al_train(const al_train_opts *o, al_train_result *r) {
         if (st == AL_OK) st = end_of_epoch(&tr, epoch, al_time_now() - start);
     }
     if (st == AL_OK && tr.dev)
-        al_log(AL_LOG_INFO, "best dev %s %.2f at epoch %d: %s", o->select_by == AL_SELECT_CER ? "CER" : "WER", s->best_dev, s->best_epoch, tr.best_path);
+        al_log(AL_LOG_INFO, "best dev %s %.2f at epoch %d: %s", o->select_by == AL_SELECT_CER ? "CER" : "WER",
+               s->best_dev, s->best_epoch, tr.best_path);
     if (r && st == AL_OK) {
         r->best_epoch = s->best_epoch;
         r->best_dev = s->best_dev;
