@@ -18,7 +18,9 @@ al_status al_ds2_pick_format(const float *w, const uint8_t *mask, int rows, int 
     if (st == AL_OK && format == AL_DS2_FORMAT_AUTO) {
         /* a format's time relative to dense: its stored density / its crossover */
         double t_csr = al_sparse_density(csr) / crossover[0], t_bsr = al_sparse_density(bsr) / crossover[1];
-        format = t_csr < 1.0 && t_csr <= t_bsr ? AL_DS2_FORMAT_CSR : t_bsr < 1.0 ? AL_DS2_FORMAT_BSR8 : AL_DS2_FORMAT_DENSE;
+        format = t_csr < 1.0 && t_csr <= t_bsr ? AL_DS2_FORMAT_CSR
+                 : t_bsr < 1.0                ? AL_DS2_FORMAT_BSR8
+                                              : AL_DS2_FORMAT_DENSE;
     }
     if (st == AL_OK && format != AL_DS2_FORMAT_DENSE) {
         al_sparse **keep = format == AL_DS2_FORMAT_CSR ? &csr : &bsr;

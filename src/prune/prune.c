@@ -352,7 +352,7 @@ al_status al_mask_read(const al_param_table *t, const al_st_file *f, const char 
         for (size_t k = 0; k < p->numel; k++) mask[p->offset + k] = src[k] != 0;
     }
     if (!found)
-        return al_error(AL_ERR_FORMAT, "%s: no <tensor>_mask tensor of this model's prunable weights (not a mask file?)",
-                        path);
+        return al_error(AL_ERR_FORMAT,
+                        "%s: no <tensor>_mask tensor of this model's prunable weights (not a mask file?)", path);
     return AL_OK;
 }
