@@ -14,7 +14,7 @@ static void usage(FILE *out) {
             "usage: audiolottery export --checkpoint FILE --out FILE [--mask FILE]\n\n"
             "Writes a compact model file holding only the kept weights (one bit per weight, or per 8x1 block for\n"
             "block-structured tickets, plus the kept values; format in docs/FORMATS.md) and prints its size next\n"
-            "to the checkpoint's. transcribe, eval, logits, info and bench-infer read it like a checkpoint.\n\n"
+            "to the checkpoint's. transcribe, eval, tune-lm, logits, info, export and bench-infer read it like a checkpoint.\n\n"
             "The mask comes from --mask, else from the checkpoint's own <param>_mask tensors, else from\n"
             "mask.safetensors beside the checkpoint (a lottery level or branch directory), else the nonzero\n"
             "weights are the kept ones.\n\n"

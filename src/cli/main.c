@@ -20,7 +20,7 @@ static const command commands[] = {
     {"report", al_cmd_report, "tables, winning tickets, CSV and SVG plot of a lottery run directory"},
     {"tune-lm", al_cmd_tune_lm, "grid search of the LM weight and word bonus on a dev corpus"},
     {"score", al_cmd_score, "WER/CER and SER of transcript files (sclite .trn or Kaldi text), sclite-compatible counts"},
-    {"eval", al_cmd_eval, "greedy WER/CER of a checkpoint on a corpus"},
+    {"eval", al_cmd_eval, "WER/CER of a checkpoint on a corpus (greedy or beam search with an LM)"},
     {"transcribe", al_cmd_transcribe, "text, word times, JSON / SRT / WebVTT of audio files with a checkpoint"},
     {"logits", al_cmd_logits, "per-frame log-probabilities of a checkpoint for external decoders"},
     {"export", al_cmd_export, "a pruned checkpoint as a compact model file holding only the kept weights"},

@@ -82,8 +82,8 @@ void al_cli_train_usage(FILE *out, const al_train_opts *d) {
             "  --max-duration S        skip longer training utterances (%g)\n"
             "  --spec-augment          SpecAugment: 1 frequency mask <= 27 bins, 1 time mask <= 70 frames (off)\n"
             "  --checkpoint-every N    write last.safetensors every N batches (%d)\n"
-            "  --dense-train           masked runs: dense kernels only (default: conv weights train on sparse\n"
-            "                          kernels where that is faster)\n"
+            "  --dense-train           masked runs: dense kernels only (default: conv and LSTM weights train\n"
+            "                          on sparse kernels where that is faster)\n"
             "  --quiet                 no progress bar\n",
             al_select_metric_name(d->select_by), d->model, al_ds2_preset_names(), d->epochs, d->batch_size, d->optim.lr, d->optim.weight_decay, d->anneal,
             d->clip, (unsigned long long)d->seed, al_threads(), d->min_duration, d->max_duration, d->checkpoint_every);
