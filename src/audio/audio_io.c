@@ -93,7 +93,8 @@ static int reads_as_short(int format) {
     return sub == SF_FORMAT_PCM_16 || sub == SF_FORMAT_PCM_S8 || sub == SF_FORMAT_PCM_U8;
 }
 
-/* Reads `frames` interleaved frames into mono out[] (channel mean). Returns frames read. */
+/* Reads `frames` interleaved frames into mono out[] (channel mean). Returns frames read, -1 when
+ * out of memory. */
 static int64_t read_mono(SNDFILE *sf, const SF_INFO *info, float *out, int64_t frames) {
     int ch = info->channels;
     int as_short = reads_as_short(info->format);
@@ -123,6 +124,9 @@ static int64_t read_mono(SNDFILE *sf, const SF_INFO *info, float *out, int64_t f
 al_status al_audio_read(const char *path, const al_audio_read_opts *opts_in, al_audio *out) {
     memset(out, 0, sizeof *out);
     al_audio_read_opts opts = opts_in ? *opts_in : al_audio_read_defaults();
+    if (!isfinite(opts.offset) || !isfinite(opts.duration))
+        return al_error(AL_ERR_INVALID, "%s: segment offset %g s / duration %g s is not a finite number", path,
+                        opts.offset, opts.duration);
     SNDFILE *sf;
     SF_INFO info;
     al_status st = open_audio(path, &opts, &sf, &info);
@@ -139,6 +143,11 @@ al_status al_audio_read(const char *path, const al_audio_read_opts *opts_in, al_
     if (opts.duration > 0) {
         int64_t want = (int64_t)llround(opts.duration * info.samplerate);
         if (want < count) count = want;
+        if (count <= 0) {
+            sf_close(sf);
+            return al_error(AL_ERR_INVALID, "%s: a segment of %g s holds no sample at %d Hz", path, opts.duration,
+                            info.samplerate);
+        }
     }
     if (start > 0) {
         if (info.seekable) {
@@ -149,8 +158,12 @@ al_status al_audio_read(const char *path, const al_audio_read_opts *opts_in, al_
         } else {
             /* Not seekable: decode and discard up to the offset. */
             float *skip = malloc(sizeof(float) * READ_CHUNK_FRAMES);
+            if (!skip) {
+                sf_close(sf);
+                return al_error(AL_ERR_NOMEM, "%s: out of memory skipping to %.3f s", path, opts.offset);
+            }
             int64_t skipped = 0;
-            while (skip && skipped < start) {
+            while (skipped < start) {
                 int64_t n = start - skipped < READ_CHUNK_FRAMES / info.channels ? start - skipped
                                                                                   : READ_CHUNK_FRAMES / info.channels;
                 sf_count_t got = sf_readf_float(sf, skip, n);
@@ -171,9 +184,13 @@ al_status al_audio_read(const char *path, const al_audio_read_opts *opts_in, al_
     snprintf(decode_msg, sizeof decode_msg, "%s", sf_strerror(sf));
     sf_close(sf);
     int64_t slack = is_mp3 ? MP3_FRAME_SLACK : 0;
-    if (got < 0 || got + slack < count || got == 0) {
+    if (got < 0) {
         al_free(mono);
-        if (got <= 0)
+        return al_error(AL_ERR_NOMEM, "%s: out of memory decoding", path);
+    }
+    if (got + slack < count || got == 0) {
+        al_free(mono);
+        if (got == 0)
             return al_error(AL_ERR_FORMAT, "%s: corrupt audio: no samples could be decoded (%s)", path, decode_msg);
         return al_error(AL_ERR_FORMAT, "%s: truncated or corrupt audio: header promises %lld samples, only %lld decoded%s%s",
                         path, (long long)count, (long long)got, decode_error ? ": " : "", decode_error ? decode_msg : "");

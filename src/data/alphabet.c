@@ -13,6 +13,10 @@ al_status al_alphabet_init(al_alphabet *a, const char *labels, int blank) {
     for (int i = 0; i < 256; i++) a->index[i] = -1;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)labels[i];
+        /* Transcripts are UTF-8: a byte >= 0x80 is part of a multi-byte character that
+         * normalisation never maps to a single label. */
+        if (ch >= 0x80 || ch < 0x20)
+            return al_error(AL_ERR_INVALID, "alphabet: label byte 0x%02x at %zu is not printable ASCII", ch, i);
         if (a->index[ch] >= 0) return al_error(AL_ERR_INVALID, "alphabet: label '%c' appears twice", ch);
         a->index[ch] = (int16_t)i;
         a->labels[i] = (char)ch;

@@ -1,6 +1,7 @@
 /* Batches by duration: deepspeech.pytorch DSRandomSampler (sorted, fixed batches, batch order
  * shuffled per epoch with seed + epoch) and a bucketed variant whose batch contents change per
  * epoch while padding stays low. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,10 @@ al_status al_batcher_new(const al_corpus *c, const al_batch_opts *o, al_batcher 
     if (o->batch_size == 0) return al_error(AL_ERR_INVALID, "batcher: batch_size must be > 0");
     if (o->mode == AL_BATCH_BUCKET && o->bucket_batches == 0)
         return al_error(AL_ERR_INVALID, "batcher: bucket_batches must be > 0");
+    /* Keeps batch_size * bucket_batches and the rounding up of counts free of overflow. */
+    if (o->batch_size > (size_t)INT32_MAX || o->bucket_batches > (size_t)INT32_MAX)
+        return al_error(AL_ERR_INVALID, "batcher: batch_size %zu / bucket_batches %zu above %d", o->batch_size,
+                        o->bucket_batches, INT32_MAX);
     if (o->mode != AL_BATCH_SORTED && o->mode != AL_BATCH_BUCKET)
         return al_error(AL_ERR_INVALID, "batcher: unknown mode %d", (int)o->mode);
     al_batcher *b = calloc(1, sizeof *b);

@@ -10,6 +10,9 @@
 
 #define MIN_RATE 8000
 #define SEGMENT_TOLERANCE_S 0.05 /* manifest durations are often rounded */
+/* Shorter segments cannot make one feature frame (the featurizers pad by n_fft / 2 <= 256 samples
+ * at 16 kHz, 16 ms), and would stop training or evaluation instead of being skipped here. */
+#define MIN_UTTERANCE_S 0.02
 
 typedef struct {
     al_skip_reason reason; /* AL_SKIP_N: readable */
@@ -56,6 +59,42 @@ static int by_path(const void *a, const void *b) {
     size_t i = *(const size_t *)a, j = *(const size_t *)b;
     int k = strcmp(tl_utts[i].audio_path, tl_utts[j].audio_path);
     return k ? k : (i > j) - (i < j);
+}
+
+static int by_id(const void *a, const void *b) {
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int k = strcmp(tl_utts[i].id, tl_utts[j].id);
+    return k ? k : (i > j) - (i < j);
+}
+
+/* Every utterance id must be unique and non-empty: transcripts, .trn files and report tables are
+ * keyed by it. The first of several equal ids (in corpus order) stays. */
+static al_status skip_duplicate_ids(al_corpus *c, bool *alive) {
+    size_t *idx = malloc((c->n + 1) * sizeof *idx), m = 0;
+    if (!idx) return al_error(AL_ERR_NOMEM, "out of memory checking utterance ids");
+    for (size_t i = 0; i < c->n; i++)
+        if (alive[i]) idx[m++] = i;
+    tl_utts = c->utts;
+    qsort(idx, m, sizeof *idx, by_id);
+    al_status st = AL_OK;
+    size_t first = 0; /* sorted position of the first utterance with the current id */
+    for (size_t k = 0; st == AL_OK && k < m; k++) {
+        const al_utterance *u = &c->utts[idx[k]];
+        if (k == 0 || strcmp(c->utts[idx[k - 1]].id, u->id)) first = k;
+        if (!u->id[0]) {
+            alive[idx[k]] = false;
+            st = al_data_skip(c, u->source, u->line, AL_SKIP_BAD_LINE, AL_ERR_FORMAT, "empty utterance id (audio %s)",
+                              u->audio_path);
+        } else if (first != k) {
+            const al_utterance *f = &c->utts[idx[first]];
+            alive[idx[k]] = false;
+            st = al_data_skip(c, u->source, u->line, AL_SKIP_BAD_LINE, AL_ERR_FORMAT,
+                              "duplicate utterance id '%s' (audio %s; first: %s line %d, audio %s)", u->id,
+                              u->audio_path, f->source, f->line, f->audio_path);
+        }
+    }
+    free(idx);
+    return st;
 }
 
 /* Reads each distinct audio file's header once; hdr_of[i] is utterance i's result index. */
@@ -125,11 +164,18 @@ static al_status judge(al_corpus *c, const al_corpus_opts *o, size_t i, const he
         return al_data_skip(c, u->source, u->line, h->reason, h->status, "%s: %s", u->id, h->why ? h->why : "");
     }
     if (u->duration < 0) u->duration = h->duration - u->offset;
-    if (u->offset < 0 || u->duration <= 0 || u->offset + u->duration > h->duration + SEGMENT_TOLERANCE_S) {
+    /* Written so that NaN offsets or durations fail too. */
+    if (!(u->offset >= 0) || !(u->duration > 0) || !(u->offset + u->duration <= h->duration + SEGMENT_TOLERANCE_S)) {
         alive[i] = false;
         return al_data_skip(c, u->source, u->line, AL_SKIP_BAD_SEGMENT, AL_ERR_FORMAT,
                             "%s: offset %.3f s + duration %.3f s, but %s has %.3f s", u->id, u->offset, u->duration,
                             u->audio_path, h->duration);
+    }
+    if (u->duration < MIN_UTTERANCE_S) {
+        alive[i] = false;
+        return al_data_skip(c, u->source, u->line, AL_SKIP_TOO_SHORT, AL_OK,
+                            "%s: %.3f s, shorter than the %.2f s one feature frame needs", u->id, u->duration,
+                            MIN_UTTERANCE_S);
     }
     if (o->min_duration > 0 && u->duration < o->min_duration) {
         alive[i] = false;
@@ -153,6 +199,7 @@ al_status al_data_check(al_corpus *c, const al_corpus_opts *o) {
     if (st == AL_OK) st = read_headers(c, alive, &res, &hdr_of, &n_res);
     for (size_t i = 0; st == AL_OK && i < c->n; i++)
         if (alive[i]) st = judge(c, o, i, &res[hdr_of[i]], alive);
+    if (st == AL_OK) st = skip_duplicate_ids(c, alive); /* among the entries that are otherwise fine */
     if (st == AL_OK) {
         size_t k = 0;
         for (size_t i = 0; i < c->n; i++) {

@@ -70,6 +70,10 @@ char *al_path_dir(const char *path);
 bool al_is_dir(const char *path);
 bool al_is_file(const char *path);
 bool al_has_suffix(const char *s, const char *suffix);
+/* Utterance id of an audio file named in a manifest: its file name without the last extension,
+ * whitespace turned into '_' ("clips/my clip.v2.wav" -> "my_clip.v2"). malloc'd; NULL on out of
+ * memory. Ids that still collide are skipped by al_data_check. */
+char *al_path_utt_id(const char *audio_path);
 /* Whether dir/pattern (a glob pattern) matches anything. */
 bool al_glob_any(const char *dir, const char *pattern);
 /* Sorted names of dir's entries (no "." / ".."), filtered by suffix (NULL: all). Free with

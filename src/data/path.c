@@ -1,4 +1,5 @@
 /* Path helpers for the corpus readers: join, dirname, existence, sorted directory listings. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <glob.h>
@@ -81,8 +82,34 @@ void al_names_free(char **names, size_t n) {
     free(names);
 }
 
+char *al_path_utt_id(const char *audio_path) {
+    const char *base = strrchr(audio_path, '/') ? strrchr(audio_path, '/') + 1 : audio_path;
+    const char *dot = strrchr(base, '.');
+    size_t n = dot && dot > base ? (size_t)(dot - base) : strlen(base);
+    char *id = strndup(base, n);
+    if (!id) return NULL;
+    for (char *p = id; *p; p++)
+        if (isspace((unsigned char)*p)) *p = '_';
+    return id;
+}
+
+/* dir with glob's special characters backslash-escaped, so that a directory such as
+ * "/data/Libri[v2]" names itself instead of a pattern. */
+static char *glob_escaped(const char *dir) {
+    char *out = malloc(2 * strlen(dir) + 1), *o = out;
+    if (!out) return NULL;
+    for (const char *p = dir; *p; p++) {
+        if (strchr("[]*?\\", *p)) *o++ = '\\';
+        *o++ = *p;
+    }
+    *o = '\0';
+    return out;
+}
+
 bool al_glob_any(const char *dir, const char *pattern) {
-    char *pat = al_path_join(dir, pattern);
+    char *escaped = glob_escaped(dir);
+    char *pat = escaped ? al_path_join(escaped, pattern) : NULL;
+    free(escaped);
     if (!pat) return false;
     glob_t g;
     int rc = glob(pat, GLOB_NOSORT, NULL, &g);

@@ -38,7 +38,7 @@ static al_status read_row(al_corpus *c, const char *src, const char *clips, int 
                             k->need);
     char *name = al_trim(f[k->path]);
     if (!*name) return al_data_skip(c, src, line, AL_SKIP_BAD_LINE, AL_ERR_FORMAT, "empty path column");
-    char *audio = al_path_join(clips, name), *id = strndup(name, strcspn(name, "."));
+    char *audio = al_path_join(clips, name), *id = al_path_utt_id(name);
     al_status st = AL_OK;
     if (!audio || !id) st = al_error(AL_ERR_NOMEM, "out of memory");
     else {

@@ -22,8 +22,7 @@ static al_status read_entry(al_corpus *c, const char *src, const char *dir, int 
     else if (al_read_file(txt_path, &text, NULL) != AL_OK)
         st = al_data_skip(c, src, line, AL_SKIP_NO_TRANSCRIPT, AL_ERR_IO, "%s", al_last_error());
     else {
-        const char *base = strrchr(wav, '/') ? strrchr(wav, '/') + 1 : wav;
-        char *id = strndup(base, strcspn(base, "."));
+        char *id = al_path_utt_id(wav);
         if (!id) st = al_error(AL_ERR_NOMEM, "out of memory");
         else {
             al_utterance u = {.id = id, .audio_path = wav_path, .duration = -1, .text_raw = text, .speaker = "",

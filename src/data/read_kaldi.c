@@ -38,7 +38,7 @@ static al_status locate(al_corpus *c, const kaldi_dir *k, const al_kv *e, const 
         double start, end;
         int used = 0;
         if (sscanf(s->value, "%511s %lf %lf %n", rid, &start, &end, &used) != 3 || s->value[used] ||
-            !isfinite(start) || !isfinite(end) || start < 0 || (end >= 0 && end <= start))
+            !isfinite(start) || !isfinite(end) || start < 0 || (end != -1 && end <= start))
             return al_data_skip(c, k->segments.file, s->line, AL_SKIP_BAD_LINE, AL_ERR_FORMAT,
                                 "expected 'UTT REC START END', got '%s %s'", s->key, s->value);
         const al_kv *w = al_kv_find(&k->wav, rid);

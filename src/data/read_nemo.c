@@ -7,15 +7,15 @@
 
 #include "data/data_internal.h"
 
-/* File name without directory and extension, plus "_<offset ms>" for a segment. */
+/* al_path_utt_id of the file, plus "_<offset ms>" for a segment. */
 static char *id_for(const char *audio, double offset) {
-    const char *base = strrchr(audio, '/') ? strrchr(audio, '/') + 1 : audio;
-    size_t n = strcspn(base, ".");
-    char *id = malloc(n + 32);
-    if (!id) return NULL;
+    char *base = al_path_utt_id(audio);
+    if (!base || offset <= 0) return base;
+    size_t n = strlen(base) + 32;
+    char *id = malloc(n);
     /* %.0f, not a cast to an integer: a manifest's offset may be 1e999 (inf) before it is checked */
-    if (offset > 0) snprintf(id, n + 32, "%.*s_%.0f", (int)n, base, floor(offset * 1000 + 0.5));
-    else snprintf(id, n + 32, "%.*s", (int)n, base);
+    if (id) snprintf(id, n, "%s_%.0f", base, floor(offset * 1000 + 0.5));
+    free(base);
     return id;
 }
 
@@ -44,16 +44,20 @@ static al_status read_entry(al_corpus *c, const char *src, const char *dir, int 
         st = al_data_skip(c, src, line, AL_SKIP_BAD_LINE, AL_ERR_FORMAT, "no \"audio_filepath\" string");
     else if (!opt_number(j, "duration", &duration) || !opt_number(j, "offset", &offset))
         st = al_data_skip(c, src, line, AL_SKIP_BAD_LINE, AL_ERR_FORMAT, "\"duration\"/\"offset\" is not a number");
+    else if (duration < 0 && duration != -1) /* -1 (or no field): take the duration from the audio */
+        st = al_data_skip(c, src, line, AL_SKIP_BAD_LINE, AL_ERR_FORMAT, "\"duration\" %g is negative", duration);
     else if (!cJSON_IsString(text))
         st = al_data_skip(c, src, line, AL_SKIP_NO_TRANSCRIPT, AL_ERR_NOT_FOUND, "no \"text\" string");
     else {
         char *path = al_path_join(dir, audio->valuestring);
         char *id = id_for(audio->valuestring, offset);
+        char speaker[32] = ""; /* NeMo manifests often number their speakers */
+        if (cJSON_IsNumber(spk)) snprintf(speaker, sizeof speaker, "%.17g", spk->valuedouble);
         if (!path || !id) st = al_error(AL_ERR_NOMEM, "out of memory");
         else {
             al_utterance u = {.id = id, .audio_path = path, .offset = offset, .duration = duration,
-                              .text_raw = text->valuestring, .speaker = cJSON_IsString(spk) ? spk->valuestring : "",
-                              .source = src, .line = line};
+                              .text_raw = text->valuestring,
+                              .speaker = cJSON_IsString(spk) ? spk->valuestring : speaker, .source = src, .line = line};
             st = al_data_add_utt(c, &u);
         }
         free(path);

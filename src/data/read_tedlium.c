@@ -2,6 +2,7 @@
  * "talk channel speaker start end <label> text"; segments are read with offset/duration,
  * ignore_time_segment_in_scoring segments are skipped, {NOISE} and <unk> markers removed and
  * the tokenised apostrophe ("it 's") joined again. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,7 +40,7 @@ static al_status read_line(al_corpus *c, const char *src, const char *sph_dir, i
     char *rest = save ? save + strspn(save, " \t") : (char *)"";
     char *e1, *e2;
     double start = strtod(f[3], &e1), end = strtod(f[4], &e2);
-    if (*e1 || *e2 || start < 0 || end <= start)
+    if (*e1 || *e2 || !isfinite(start) || !isfinite(end) || start < 0 || end <= start)
         return al_data_skip(c, src, line, AL_SKIP_BAD_LINE, AL_ERR_FORMAT, "bad times '%s' '%s'", f[3], f[4]);
     if (rest[0] == '<') { /* the optional <o,f0,male> label */
         size_t n = strcspn(rest, " \t");

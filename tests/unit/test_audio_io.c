@@ -2,6 +2,7 @@
 #include "al_test.h"
 #include "audiolottery/al.h"
 
+#include <math.h>
 #include <sndfile.h>
 
 static char dir[1024];
@@ -68,6 +69,15 @@ static void test_segment_by_offset_and_duration(void) {
     o.offset = 5.0;
     CHECK(al_audio_read(p, &o, &b) == AL_ERR_INVALID);
     CHECK_STR_CONTAINS(al_last_error(), "past the end");
+    o.offset = NAN; /* a NaN offset must not read from the start */
+    CHECK(al_audio_read(p, &o, &b) == AL_ERR_INVALID);
+    CHECK_STR_CONTAINS(al_last_error(), "seg.flac: segment offset nan s");
+    o.offset = 0.5;
+    o.duration = INFINITY;
+    CHECK(al_audio_read(p, &o, &b) == AL_ERR_INVALID);
+    o.duration = 1e-5; /* rounds to 0 samples */
+    CHECK(al_audio_read(p, &o, &b) == AL_ERR_INVALID);
+    CHECK_STR_CONTAINS(al_last_error(), "holds no sample");
     al_audio_free(&a);
 }
 

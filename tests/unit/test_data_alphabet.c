@@ -22,6 +22,9 @@ static void test_alphabet_init_errors(void) {
     CHECK_STR_CONTAINS(al_last_error(), "twice");
     CHECK(al_alphabet_init(&a, "_ab", 3) == AL_ERR_INVALID);
     CHECK(al_alphabet_init(&a, "_", 0) == AL_ERR_INVALID);
+    CHECK(al_alphabet_init(&a, "_abc\xc3\xa9 ", 0) == AL_ERR_INVALID); /* "é": two UTF-8 bytes */
+    CHECK_STR_CONTAINS(al_last_error(), "0xc3 at 4 is not printable ASCII");
+    CHECK(al_alphabet_init(&a, "_ab\t", 0) == AL_ERR_INVALID);
     CHECK_OK(al_alphabet_init(&a, "abc_ ", 3));
     CHECK(a.blank == 3 && a.index['_'] == 3 && a.n == 5);
 }

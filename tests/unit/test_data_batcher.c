@@ -176,6 +176,9 @@ static void test_bad_options(void) {
     o.mode = AL_BATCH_BUCKET;
     o.bucket_batches = 0;
     CHECK(al_batcher_new(&corpus_, &o, &b) == AL_ERR_INVALID && !b);
+    o.bucket_batches = (size_t)1 << 40; /* batch_size * bucket_batches would overflow */
+    o.batch_size = (size_t)1 << 40;
+    CHECK(al_batcher_new(&corpus_, &o, &b) == AL_ERR_INVALID && !b);
     al_corpus empty = {0};
     CHECK_OK(al_batcher_new(&empty, &(al_batch_opts){.batch_size = 4}, &b));
     al_batches e;

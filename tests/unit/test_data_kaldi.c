@@ -26,8 +26,8 @@ static void setup(void) {
     fx_tone(fx_path("%s/data/seg/wav/r1.wav", root_), 3.0, 16000, AL_AUDIO_WAV16);
     fx_text(fx_path("%s/data/seg/wav.scp", root_), "r1 wav/r1.wav\nr2 cat /x/r2.wav |\n");
     fx_text(fx_path("%s/data/seg/segments", root_),
-            "s1 r1 0.00 1.00\ns2 r1 1.00 2.50\ns3 r2 0 1\ns4 r1 2 1\ns5 r1 0 1\ns7 r1 2.5 -1\n");
-    fx_text(fx_path("%s/data/seg/text", root_), "s1 first\ns2 second\ns3 piped\ns4 bad times\ns6 no segment\ns7 rest\n");
+            "s1 r1 0.00 1.00\ns2 r1 1.00 2.50\ns3 r2 0 1\ns4 r1 2 1\ns5 r1 0 1\ns7 r1 2.5 -1\ns8 r1 1 -5\n");
+    fx_text(fx_path("%s/data/seg/text", root_), "s1 first\ns2 second\ns3 piped\ns4 bad times\ns6 no segment\ns7 rest\ns8 negative end\n");
 }
 
 static void test_kaldi_plain(void) {
@@ -74,7 +74,8 @@ static void test_kaldi_segments(void) {
     s = fx_skip(c, AL_SKIP_MISSING_AUDIO);
     CHECK(s && s->line == 5);
     if (s) CHECK_STR_CONTAINS(s->detail, "text:5");
-    CHECK(c->n_skips == 4);
+    CHECK(c->skip_count[AL_SKIP_BAD_LINE] == 2 && !fx_utt(c, "s8")); /* only -1 means "to the end" */
+    CHECK(c->n_skips == 5);
     al_corpus_free(c);
 }
 

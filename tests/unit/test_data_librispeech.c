@@ -171,5 +171,23 @@ static void test_reload_is_identical(void) {
 
 static void setup(void) { root_ = strdup(make_fixture()); }
 
+/* Glob characters in the corpus's own path are part of the name, not a pattern. */
+static void test_path_with_glob_characters(void) {
+    char root[1100], ch[1200], split[1200];
+    snprintf(root, sizeof root, "%s", fx_dir("Libri[v2]*?"));
+    snprintf(ch, sizeof ch, "%s/train-clean-100/7/8", root);
+    snprintf(split, sizeof split, "%s/train-clean-100", root);
+    fx_mkdir(ch);
+    fx_text(fx_path("%s/7-8.trans.txt", ch), "7-8-0000 BRACKETS\n");
+    fx_tone(fx_path("%s/7-8-0000.flac", ch), 0.5, 16000, AL_AUDIO_FLAC16);
+    al_corpus_type t;
+    CHECK_OK(al_corpus_detect(split, &t));
+    CHECK(t == AL_CORPUS_LIBRISPEECH);
+    al_corpus *c = NULL;
+    CHECK_OK(al_corpus_load(root, NULL, &c)); /* the parent: finds its split */
+    CHECK(c && c->n == 1);
+    al_corpus_free(c);
+}
+
 AL_TEST_MAIN(setup, test_split_loads_good_and_reports_bad, test_parent_and_split_option, test_oov_skip_policy,
-             test_duration_filters, test_detection, test_reload_is_identical)
+             test_duration_filters, test_detection, test_reload_is_identical, test_path_with_glob_characters)

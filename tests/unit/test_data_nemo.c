@@ -81,4 +81,53 @@ static void test_nemo_detection(void) {
     al_corpus_free(c);
 }
 
-AL_TEST_MAIN(setup, test_nemo_manifest, test_nemo_detection)
+/* Utterance ids: unique, no whitespace, cut at the last extension; numbers as speakers; only -1
+ * as an unknown duration; segments too short for one feature frame. */
+static void test_nemo_ids_and_values(void) {
+    const char *dir = fx_dir("nemo_ids");
+    char d[1100];
+    snprintf(d, sizeof d, "%s", dir);
+    fx_mkdir(fx_path("%s/spk1", d));
+    fx_mkdir(fx_path("%s/spk2", d));
+    const char *files[] = {"spk1/0001.wav", "spk2/0001.wav", "my clip.wav", "a.v1.wav", "a.v2.wav"};
+    for (int i = 0; i < 5; i++) fx_tone(fx_path("%s/%s", d, files[i]), 0.5, 16000, AL_AUDIO_WAV16);
+    fx_text(fx_path("%s/m.json", d),
+            "{\"audio_filepath\": \"spk1/0001.wav\", \"text\": \"one\", \"speaker\": 3}\n"
+            "{\"audio_filepath\": \"spk2/0001.wav\", \"text\": \"same name\"}\n"
+            "{\"audio_filepath\": \"my clip.wav\", \"text\": \"space\"}\n"
+            "{\"audio_filepath\": \"a.v1.wav\", \"text\": \"first\"}\n"
+            "{\"audio_filepath\": \"a.v2.wav\", \"text\": \"second\", \"duration\": -1}\n"
+            "{\"audio_filepath\": \"a.v1.wav\", \"text\": \"negative\", \"duration\": -3}\n"
+            "{\"audio_filepath\": \"a.v1.wav\", \"text\": \"short\", \"offset\": 0.1, \"duration\": 0.005}\n");
+    al_corpus *c = NULL;
+    CHECK_OK(al_corpus_load(fx_path("%s/m.json", d), NULL, &c));
+    if (!c) return;
+    CHECK_MSG(c->n == 4, "n = %zu", c->n);
+    const al_utterance *u = fx_utt(c, "0001");
+    CHECK(u && u->line == 1 && !strcmp(u->speaker, "3"));
+    CHECK(fx_utt(c, "my_clip") && fx_utt(c, "a.v1") && fx_utt(c, "a.v2"));
+    CHECK(c->skip_count[AL_SKIP_BAD_LINE] == 2 && c->skip_count[AL_SKIP_TOO_SHORT] == 1 && c->n_skips == 3);
+    for (size_t i = 0; i < c->n_skips; i++) {
+        const al_skip *s = &c->skips[i];
+        if (s->line == 2) CHECK_STR_CONTAINS(s->detail, "duplicate utterance id '0001'");
+        if (s->line == 2) CHECK_STR_CONTAINS(s->detail, "first: ");
+        if (s->line == 6) CHECK_STR_CONTAINS(s->detail, "\"duration\" -3 is negative");
+        if (s->line == 7) CHECK_STR_CONTAINS(s->detail, "shorter than the 0.02 s");
+        CHECK(s->line == 2 || s->line == 6 || s->line == 7);
+    }
+    al_corpus_free(c);
+}
+
+/* A NUL byte (a zero-filled block, a UTF-16 file) is an error naming the line, not the silent end
+ * of the manifest. */
+static void test_nemo_nul_byte(void) {
+    const char *path = fx_path("%s/nul.json", root_);
+    const char text[] = "{\"audio_filepath\": \"audio/a.wav\", \"text\": \"hello\"}\n\0\0\0\n"
+                        "{\"audio_filepath\": \"audio/b.flac\", \"text\": \"lost\"}\n";
+    CHECK_OK(al_write_file_atomic(path, text, sizeof text - 1));
+    al_corpus *c = NULL;
+    CHECK(al_corpus_load(path, NULL, &c) == AL_ERR_FORMAT && !c);
+    CHECK_STR_CONTAINS(al_last_error(), "nul.json:2: NUL byte");
+}
+
+AL_TEST_MAIN(setup, test_nemo_manifest, test_nemo_detection, test_nemo_ids_and_values, test_nemo_nul_byte)

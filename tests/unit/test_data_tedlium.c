@@ -17,7 +17,9 @@ static void setup(void) {
             "TalkA_2010 1 TalkA_2010 2.50 4.00 <o,f0,male> past the end\n"
             "TalkA_2010 1 TalkA_2010 bad 1 <o,f0,male> x\n"
             "TalkA_2010 1 TalkA_2010 2.00 2.50 <o,f0,male> {NOISE}\n"
-            "TalkA_2010 1\n");
+            "TalkA_2010 1\n"
+            "TalkA_2010 1 TalkA_2010 nan 1.00 <o,f0,male> not a time\n"
+            "TalkA_2010 1 TalkA_2010 1.00 inf <o,f0,male> not a time either\n");
     fx_text(fx_path("%s/stm/TalkB_2011.stm", root_), "TalkB_2011 1 TalkB_2011 0.0 1.0 <o,f0,female> no audio\n");
 }
 
@@ -42,8 +44,10 @@ static void test_tedlium_segments(void) {
         al_audio_free(&a);
     }
     CHECK(c->skip_count[AL_SKIP_IGNORED_SEGMENT] == 1 && c->skip_count[AL_SKIP_BAD_SEGMENT] == 1 &&
-          c->skip_count[AL_SKIP_BAD_LINE] == 2 && c->skip_count[AL_SKIP_EMPTY_TRANSCRIPT] == 1 &&
-          c->skip_count[AL_SKIP_MISSING_AUDIO] == 1 && c->n_skips == 6);
+          c->skip_count[AL_SKIP_BAD_LINE] == 4 && c->skip_count[AL_SKIP_EMPTY_TRANSCRIPT] == 1 &&
+          c->skip_count[AL_SKIP_MISSING_AUDIO] == 1 && c->n_skips == 8);
+    for (size_t i = 0; i < c->n_skips; i++)
+        if (c->skips[i].line >= 9) CHECK_STR_CONTAINS(c->skips[i].detail, "bad times");
     const al_skip *s = fx_skip(c, AL_SKIP_IGNORED_SEGMENT);
     CHECK(s && s->line == 3);
     s = fx_skip(c, AL_SKIP_BAD_SEGMENT);
