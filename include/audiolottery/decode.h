@@ -27,7 +27,8 @@ al_status al_ctc_greedy_frames(const float *scores, int T, size_t stride, int C,
 
 /* Words of a decoded text with times: start = first frame of its first character, end = one
  * frame after its last character, times in seconds (frame_seconds per output frame: 0.02 for
- * DS2). *words is malloc'd (free each .word, then the array). */
+ * DS2). A character's frame counts as at most the next character's, so that times never run
+ * backwards (beam search frames may). *words is malloc'd (free each .word, then the array). */
 typedef struct {
     char *word;
     double start, end;

@@ -41,6 +41,11 @@ al_status al_write_file_atomic(const char *path, const void *data, size_t bytes)
 /* Reads a whole file into a NUL-terminated heap buffer (free with free()). */
 al_status al_read_file(const char *path, char **data, size_t *bytes);
 
+/* Reads a whole text file like al_read_file, without a leading UTF-8 byte-order mark. A NUL byte
+ * (a binary or UTF-16 file) is an AL_ERR_FORMAT error naming the file and line: string functions
+ * would otherwise end the text there silently. */
+al_status al_read_text_file(const char *path, char **text);
+
 /* 1 when path exists (any kind of file). */
 int al_file_exists(const char *path);
 

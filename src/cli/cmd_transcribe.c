@@ -1,4 +1,5 @@
 /* audiolottery transcribe: text (and word times) of audio files with a checkpoint. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,12 @@ static al_status transcribe(al_ds2 *m, const al_beam_opts *beam, al_beam_ws *ws,
 }
 
 static al_status write_all(const char *path, const al_transcript *t, int n, al_transcript_format f) {
-    if (!path) return al_transcripts_write(stdout, t, n, f);
+    if (!path) {
+        al_status st = al_transcripts_write(stdout, t, n, f);
+        /* a full disk or closed pipe shows only when the buffer is flushed */
+        if (st == AL_OK && fflush(stdout) != 0) st = al_error(AL_ERR_IO, "stdout: write failed: %s", strerror(errno));
+        return st;
+    }
     al_atomic_file af;
     al_status st = al_atomic_open(&af, path);
     if (st != AL_OK) return st;

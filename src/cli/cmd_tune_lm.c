@@ -31,11 +31,12 @@ static void usage(FILE *out) {
     fprintf(out, "  -h, --help          this help\n");
 }
 
-static int parse_grid(const char *opt, const char *s, double *v, int *n) {
+/* Comma-separated values in lo..100 (alphas are LM weights, >= 0 as the beam search requires). */
+static int parse_grid(const char *opt, const char *s, double lo, double *v, int *n) {
     *n = 0;
     char *copy = strdup(s), *save = NULL;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (*n == MAX_GRID || al_cli_double("tune-lm", opt, tok, -100, 100, &v[*n])) {
+        if (*n == MAX_GRID || al_cli_double("tune-lm", opt, tok, lo, 100, &v[*n])) {
             if (*n == MAX_GRID) fprintf(stderr, "tune-lm: %s: at most %d values\n", opt, MAX_GRID);
             free(copy);
             return 1;
@@ -69,8 +70,8 @@ int al_cmd_tune_lm(int argc, char **argv) {
         switch (c) {
         case 'c': ckpt = optarg; break;
         case 'k': corpus_path = optarg; break;
-        case 'A': bad = parse_grid("--alpha-grid", optarg, alphas, &n_alpha); break;
-        case 'B': bad = parse_grid("--beta-grid", optarg, betas, &n_beta); break;
+        case 'A': bad = parse_grid("--alpha-grid", optarg, 0, alphas, &n_alpha); break;
+        case 'B': bad = parse_grid("--beta-grid", optarg, -100, betas, &n_beta); break;
         case 'b': bad = al_cli_int("tune-lm", "--batch-size", optarg, 1, 4096, &batch); break;
         case 'j': bad = al_cli_int("tune-lm", "--threads", optarg, 1, 1024, &v); al_set_threads((int)v); break;
         case 'h': usage(stdout); return 0;

@@ -1,4 +1,4 @@
-/* Reading a text file line by line (whole file in memory; "\n" or "\r\n" endings). */
+/* Reading a text file line by line (whole file in memory, a UTF-8 BOM dropped; "\n" or "\r\n" endings). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,17 +8,8 @@
 
 al_status al_lines_open(al_lines *l, const char *path) {
     memset(l, 0, sizeof *l);
-    size_t len = 0;
-    al_status st = al_read_file(path, &l->buf, &len);
+    al_status st = al_read_text_file(path, &l->buf);
     if (st != AL_OK) return st;
-    /* A NUL byte would end the text early and every line after it would vanish silently. */
-    const char *nul = memchr(l->buf, '\0', len);
-    if (nul) {
-        int line = 1;
-        for (const char *p = l->buf; p < nul; p++) line += *p == '\n';
-        al_lines_close(l);
-        return al_error(AL_ERR_FORMAT, "%s:%d: NUL byte in a text file (binary or UTF-16 file?)", path, line);
-    }
     l->next = l->buf;
     return AL_OK;
 }

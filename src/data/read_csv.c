@@ -19,7 +19,7 @@ static al_status read_entry(al_corpus *c, const char *src, const char *dir, int 
     if (!wav_path || !txt_path) st = al_error(AL_ERR_NOMEM, "out of memory");
     else if (!al_is_file(txt_path))
         st = al_data_skip(c, src, line, AL_SKIP_NO_TRANSCRIPT, AL_ERR_NOT_FOUND, "transcript file %s missing", txt_path);
-    else if (al_read_file(txt_path, &text, NULL) != AL_OK)
+    else if (al_read_text_file(txt_path, &text) != AL_OK)
         st = al_data_skip(c, src, line, AL_SKIP_NO_TRANSCRIPT, AL_ERR_IO, "%s", al_last_error());
     else {
         char *id = al_path_utt_id(wav);

@@ -70,7 +70,7 @@ void al_beam_ws_free(al_beam_ws *ws) {
 al_status al_beam_ws_new(int beam_width, int C, int max_T, al_beam_ws **out) {
     *out = NULL;
     if (beam_width < 1 || C < 2 || C > AL_ALPHABET_MAX || max_T < 0 ||
-        (int64_t)beam_width * (max_T + 1 + C) + 1 > INT32_MAX / 2)
+        (int64_t)beam_width * ((int64_t)max_T + 1 + C) + 1 > INT32_MAX / 2)
         return al_error(AL_ERR_INVALID, "beam: bad workspace size (beam %d, %d labels, %d frames)", beam_width, C,
                         max_T);
     al_beam_ws *ws = calloc(1, sizeof *ws);
@@ -78,7 +78,7 @@ al_status al_beam_ws_new(int beam_width, int C, int max_T, al_beam_ws **out) {
     ws->beam = beam_width, ws->C = C, ws->max_T = max_T;
     /* live nodes: the beam's prefixes and their ancestors (a prefix has at most T labels) plus one
      * frame's new candidates */
-    ws->cap = (int32_t)((int64_t)beam_width * (max_T + C) + 1);
+    ws->cap = (int32_t)((int64_t)beam_width * ((int64_t)max_T + C) + 1);
     ws->nodes = malloc(sizeof(node) * ws->cap);
     ws->beam_ids = malloc(sizeof(int32_t) * beam_width);
     ws->cands = malloc(sizeof(cand) * beam_width * C);

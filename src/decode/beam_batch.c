@@ -10,8 +10,8 @@
 al_status al_beam_decode_batch(const float *logits, int T, int N, const int *lengths, const al_alphabet *a,
                                const al_beam_opts *o, al_beam_result *results) {
     if (T < 0 || N < 0) return al_error(AL_ERR_INVALID, "beam batch: bad shape (%d, %d, %d)", T, N, a->n);
+    memset(results, 0, sizeof *results * (size_t)N); /* every result empty, also when a length is bad */
     for (int n = 0; n < N; n++) {
-        memset(&results[n], 0, sizeof results[n]);
         if (lengths[n] < 0 || lengths[n] > T)
             return al_error(AL_ERR_INVALID, "beam batch: utterance %d has %d frames, the block %d", n, lengths[n], T);
     }

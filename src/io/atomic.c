@@ -89,6 +89,22 @@ al_status al_write_file_atomic(const char *path, const void *data, size_t bytes)
     return al_atomic_commit(&af);
 }
 
+al_status al_read_text_file(const char *path, char **text) {
+    size_t len = 0;
+    al_status st = al_read_file(path, text, &len);
+    if (st != AL_OK) return st;
+    const char *nul = memchr(*text, '\0', len);
+    if (nul) {
+        int line = 1;
+        for (const char *p = *text; p < nul; p++) line += *p == '\n';
+        free(*text);
+        *text = NULL;
+        return al_error(AL_ERR_FORMAT, "%s:%d: NUL byte in a text file (binary or UTF-16 file?)", path, line);
+    }
+    if (len >= 3 && !memcmp(*text, "\xEF\xBB\xBF", 3)) memmove(*text, *text + 3, len - 3 + 1);
+    return AL_OK;
+}
+
 al_status al_read_file(const char *path, char **data, size_t *bytes) {
     *data = NULL;
     if (bytes) *bytes = 0;

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,12 +42,13 @@ static al_status next_nonblank(parser *p) {
     }
 }
 
-/* A log10 value: finite number; <= -99 is log 0. */
+/* A log10 value: a finite number that a float holds (1e39 would become +inf and then NaN scores);
+ * <= -99 is log 0. */
 static int parse_log10(const char *s, float *out) {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || *end || errno == ERANGE || !isfinite(v) || !(isdigit((unsigned char)s[0]) || s[0] == '-' || s[0] == '.'))
+    if (end == s || *end || errno == ERANGE || !isfinite(v) || v > FLT_MAX || !(isdigit((unsigned char)s[0]) || s[0] == '-' || s[0] == '.'))
         return -1;
     *out = v <= -99 ? -INFINITY : (float)v;
     return 0;

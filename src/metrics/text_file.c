@@ -101,7 +101,7 @@ static al_status add(al_text_file *t, size_t *cap, const char *id, const char *t
 al_status al_text_file_read(const char *path, al_text_format format, al_text_file *out) {
     memset(out, 0, sizeof *out);
     char *buf = NULL;
-    al_status st = al_read_file(path, &buf, NULL);
+    al_status st = al_read_text_file(path, &buf);
     if (st != AL_OK) return st;
     out->path = strdup(path);
     if (!out->path) st = al_error(AL_ERR_NOMEM, "%s: out of memory", path);

@@ -25,6 +25,11 @@ al_status al_write_trn(const char *path, size_t n, const char *const *ids, const
     al_status st = al_atomic_open(&af, path);
     if (st != AL_OK) return st;
     for (size_t i = 0; i < n; i++) {
+        if (!ids[i][0] || strpbrk(ids[i], " \t\r\n()")) {
+            al_atomic_abort(&af);
+            return al_error(AL_ERR_INVALID, "%s: utterance id '%s' cannot go into a .trn file (empty, or whitespace or "
+                                            "parentheses in it)", path, ids[i]);
+        }
         if (texts[i]) put_words(af.fp, texts[i]);
         fprintf(af.fp, "(%s)\n", ids[i]);
     }

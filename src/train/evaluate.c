@@ -4,6 +4,8 @@
 #include "audiolottery/decode.h"
 #include "audiolottery/train.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef AL_HAVE_OPENMP
@@ -92,6 +94,10 @@ al_status al_decode_and_score(const al_utt_logits *l, const al_corpus *corpus, i
     int max_T = 1;
     for (size_t i = 0; i < corpus->n; i++) max_T = l[i].T > max_T ? l[i].T : max_T;
     al_status st = hyps && status ? AL_OK : al_error(AL_ERR_NOMEM, "evaluate: out of memory");
+    /* The first failing utterance's message: al_last_error() is per thread, so it is copied on the
+     * worker that failed. */
+    size_t bad = SIZE_MAX;
+    char bad_msg[512] = "";
 #pragma omp parallel if (st == AL_OK)
     {
         al_beam_ws *ws = NULL;
@@ -110,12 +116,20 @@ al_status al_decode_and_score(const al_utt_logits *l, const al_corpus *corpus, i
                 if (status[i] == AL_OK) hyps[i] = res.text, res.text = NULL;
                 if (status[i] == AL_OK) al_beam_result_free(&res);
             }
+            if (status[i] != AL_OK) {
+#pragma omp critical(al_decode_and_score_error)
+                if (i < bad) {
+                    bad = i;
+                    snprintf(bad_msg, sizeof bad_msg, "%s", al_last_error());
+                }
+            }
         }
         al_beam_ws_free(ws);
     }
+    if (st == AL_OK && bad != SIZE_MAX)
+        st = al_error(status[bad], "decoding utterance %s: %s", corpus->utts[bad].id, bad_msg);
     for (size_t i = 0; i < corpus->n && st == AL_OK; i++) {
-        st = status[i];
-        if (st == AL_OK) st = al_score_words(corpus->utts[i].text, hyps[i], &r->words);
+        st = al_score_words(corpus->utts[i].text, hyps[i], &r->words);
         if (st == AL_OK) st = al_score_chars(corpus->utts[i].text, hyps[i], &r->chars);
         r->seconds += corpus->utts[i].duration;
     }

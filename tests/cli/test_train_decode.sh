@@ -47,4 +47,14 @@ if [[ -s $AL_TMP/a.srt ]]; then
 fi
 [[ $(grep -c '"file":' "$AL_TMP/a.json") -eq 2 ]] || fail "json should hold two transcripts"
 if "$AL_CLI" transcribe --checkpoint "$ckpt" "$audio" "$audio" --format srt 2>/dev/null; then fail "srt of two files accepted"; fi
+# a full disk on stdout is an error, not a silent exit 0
+if "$AL_CLI" transcribe --checkpoint "$ckpt" "$audio" > /dev/full 2>"$AL_TMP/full.err"; then fail "write to /dev/full succeeded"; fi
+grep -q 'stdout: write failed' "$AL_TMP/full.err" || fail "stdout write error not named: $(cat "$AL_TMP/full.err")"
+# options the beam search would reject after the model's forward pass are refused when parsed
+"$AL_CLI" tune-lm --checkpoint "$ckpt" --corpus "$AL_TINY_CORPUS/dev" --lm "$lm" --alpha-grid -1,0 2>"$AL_TMP/grid.err" &&
+  fail "negative alpha accepted"
+grep -q -- '--alpha-grid: -1 is outside \[0, 100\]' "$AL_TMP/grid.err" || fail "alpha grid message: $(cat "$AL_TMP/grid.err")"
+"$AL_CLI" eval --checkpoint "$ckpt" --corpus "$AL_TINY_CORPUS/dev" --beam 2 --cutoff-prob 0 2>"$AL_TMP/cut.err" &&
+  fail "cutoff-prob 0 accepted"
+grep -q -- '--cutoff-prob: must be > 0' "$AL_TMP/cut.err" || fail "cutoff-prob message: $(cat "$AL_TMP/cut.err")"
 echo "decode commands: all checks passed"

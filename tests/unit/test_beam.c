@@ -6,6 +6,8 @@
 #include "audiolottery/decode.h"
 #include "audiolottery/lm.h"
 
+#include <limits.h>
+
 #define LN10 2.302585092994046
 
 static const char *lm_path(const char *name) {
@@ -445,8 +447,10 @@ static void test_batch(void) {
     }
     CHECK(!strcmp(al_lm_word(lm, 0), "<s>")); /* the LM was not modified */
     lengths[3] = T + 1;
+    memset(one, 0xAB, sizeof one); /* garbage the caller may free after an error */
     CHECK(al_beam_decode_batch(block, T, N, lengths, &a, &o, one) == AL_ERR_INVALID);
     CHECK_STR_CONTAINS(al_last_error(), "utterance 3");
+    for (int n = 0; n < N; n++) CHECK(one[n].text == NULL && one[n].frames == NULL);
     lengths[3] = 0;
     block[(5 * N + 4) * C + 2] = NAN; /* utterance 4, frame 5 */
     CHECK(al_beam_decode_batch(block, T, N, lengths, &a, &o, one) == AL_ERR_INVALID);
@@ -478,6 +482,7 @@ static void test_errors(void) {
     al_beam_result_free(&res);
     al_beam_ws_free(ws);
     CHECK(al_beam_ws_new(0, 29, 10, &ws) == AL_ERR_INVALID && ws == NULL);
+    CHECK(al_beam_ws_new(1, 29, INT_MAX - 5, &ws) == AL_ERR_INVALID && ws == NULL); /* no int overflow */
 }
 
 AL_TEST_MAIN(test_beam1_equals_greedy, test_forward_matches_enumeration, test_exhaustive_beam_is_exact,

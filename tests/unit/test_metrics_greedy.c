@@ -1,5 +1,7 @@
 /* WER/CER counts on hand-checked cases and CTC greedy decoding. */
 #include "al_test.h"
+
+#include <math.h>
 #include "audiolottery/decode.h"
 #include "audiolottery/metrics.h"
 
@@ -40,6 +42,10 @@ static void test_greedy_merges_repeats_and_drops_blanks(void) {
     CHECK_MSG(strcmp(text, "AAB B") == 0, "got '%s'", text);
     free(text);
     CHECK(al_ctc_greedy(scores, T, 29, 28, &a, &text) == AL_ERR_INVALID);
+    CHECK(al_ctc_greedy(scores, -1, 29, 29, &a, &text) == AL_ERR_INVALID && !text);
+    scores[3 * 29 + 5] = NAN; /* a diverged model must not decode to plausible text */
+    CHECK(al_ctc_greedy(scores, T, 29, 29, &a, &text) == AL_ERR_INVALID && !text);
+    CHECK_STR_CONTAINS(al_last_error(), "frame 3 label 5: non-finite");
 }
 
 AL_TEST_MAIN(test_word_errors, test_char_errors_ignore_spaces, test_greedy_merges_repeats_and_drops_blanks)

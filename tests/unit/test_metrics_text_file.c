@@ -61,6 +61,13 @@ static void test_errors_name_file_and_line(void) {
     check_error("kaldi_paren.txt", "u1 A (B)\nu2 C\n", "2: no utterance id");
     check_error("dup.txt", "x A\ny B\nx C\n", "3: duplicate utterance id 'x' (first at line 1)");
     check_error("dup.trn", "A (x)\n\n\nB (x)\n", "4: duplicate utterance id 'x' (first at line 1)");
+    const char nul[] = "u1 A\nu2 B\0C\nu3 D\n"; /* would silently lose u3 */
+    char nul_path[1100];
+    snprintf(nul_path, sizeof nul_path, "%s/nul.txt", al_test_tmpdir());
+    CHECK_OK(al_write_file_atomic(nul_path, nul, sizeof nul - 1));
+    al_text_file nt;
+    CHECK(al_text_file_read(nul_path, AL_TEXT_AUTO, &nt) == AL_ERR_FORMAT);
+    CHECK_STR_CONTAINS(al_last_error(), "nul.txt:2: NUL byte");
     al_text_file t;
     CHECK(al_text_file_read("/nonexistent/ref.trn", AL_TEXT_AUTO, &t) != AL_OK);
     CHECK_STR_CONTAINS(al_last_error(), "/nonexistent/ref.trn");
@@ -100,6 +107,26 @@ static void test_write_trn(void) {
     CHECK_OK(al_text_file_read(path, AL_TEXT_AUTO, &t));
     CHECK(t.format == AL_TEXT_TRN && t.n == 3 && !strcmp(t.items[0].text, "A B"));
     al_text_file_free(&t);
+    const char *bad_ids[] = {"a(1)", "b c", ""};
+    for (int i = 0; i < 3; i++) {
+        CHECK(al_write_trn(path, 1, &bad_ids[i], texts) == AL_ERR_INVALID);
+        CHECK_STR_CONTAINS(al_last_error(), "cannot go into a .trn file");
+    }
+    CHECK_OK(al_read_file(path, &data, NULL)); /* the earlier file is untouched */
+    CHECK(!strcmp(data, "A B (u1)\n(u2)\n(u3)\n"));
+    free(data);
 }
 
-AL_TEST_MAIN(test_detects_and_parses_both_formats, test_errors_name_file_and_line, test_pairing, test_write_trn)
+/* A UTF-8 byte-order mark is not part of the first line. */
+static void test_byte_order_mark(void) {
+    al_text_file t;
+    CHECK_OK(al_text_file_read(write_tmp("bom.trn", "\xEF\xBB\xBFHELLO WORLD (u1)\n"), AL_TEXT_AUTO, &t));
+    CHECK(t.n == 1 && !strcmp(t.items[0].text, "HELLO WORLD"));
+    al_text_file_free(&t);
+    CHECK_OK(al_text_file_read(write_tmp("bom.txt", "\xEF\xBB\xBFu1 HELLO\n"), AL_TEXT_AUTO, &t));
+    CHECK(t.n == 1 && !strcmp(t.items[0].id, "u1"));
+    al_text_file_free(&t);
+}
+
+AL_TEST_MAIN(test_detects_and_parses_both_formats, test_errors_name_file_and_line, test_pairing, test_write_trn,
+             test_byte_order_mark)

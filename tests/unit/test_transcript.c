@@ -33,6 +33,16 @@ static void test_word_times(void) {
     CHECK_OK(al_word_times("", frames, 0.02, &w, &n));
     CHECK(n == 0);
     al_word_times_free(w, n);
+    /* beam search frames can run backwards ("A" most likely after "B" was emitted): times do not */
+    const int back[] = {5, 14, 12, 20, 21};
+    CHECK_OK(al_word_times("XAB Y", back, 0.02, &w, &n));
+    CHECK(n == 2);
+    if (n == 2) {
+        CHECK_NEAR(w[0].start, 0.10, 1e-12);
+        CHECK_NEAR(w[0].end, 0.26, 1e-12); /* A and B both at frame 12 */
+        CHECK(w[0].start <= w[0].end && w[0].end <= w[1].start);
+    }
+    al_word_times_free(w, n);
 }
 
 static void test_formats(void) {
@@ -74,4 +84,15 @@ static void test_formats(void) {
     al_word_times_free(t.words, t.n_words);
 }
 
-AL_TEST_MAIN(test_word_times, test_formats)
+/* File names are bytes; JSON must stay valid UTF-8. */
+static void test_json_file_name_not_utf8(void) {
+    al_transcript t = {.file = "caf\xe9 \xc3\xa9.wav", .text = "A", .duration = 1.0};
+    char *out = render(&t, 1, AL_TRANSCRIPT_JSON);
+    CHECK_STR_CONTAINS(out, "caf\xef\xbf\xbd \xc3\xa9.wav"); /* the stray byte as U+FFFD, valid UTF-8 kept */
+    cJSON *j = cJSON_Parse(out);
+    CHECK(j && cJSON_IsArray(j));
+    cJSON_Delete(j);
+    free(out);
+}
+
+AL_TEST_MAIN(test_word_times, test_formats, test_json_file_name_not_utf8)
