@@ -39,6 +39,11 @@ extern "C" {
 
 #define AL_DS2_BINS 161
 #define AL_DS2_CLASSES 29
+/* Upper bounds of a config read from a file: far above any real DS2 (the paper's is 32 channels,
+ * 5 x 1024), low enough that every size product fits in an int. */
+#define AL_DS2_MAX_CHANNELS 1024
+#define AL_DS2_MAX_LAYERS 64
+#define AL_DS2_MAX_HIDDEN 16384
 
 typedef struct {
     int conv_channels; /* C: 32 in deepspeech.pytorch */
@@ -54,9 +59,15 @@ al_status al_ds2_preset(const char *name, al_ds2_config *cfg);
 /* "ds2-paper, ds2-small, ds2-demo, ds2-tiny" */
 const char *al_ds2_preset_names(void);
 
+/* AL_OK when every field is in range (bins 161, classes 2..AL_ALPHABET_MAX, the rest 1..the
+ * AL_DS2_MAX_* bounds); otherwise AL_ERR_INVALID naming the field. al_ds2_new checks it. */
+al_status al_ds2_config_check(const al_ds2_config *cfg);
+
 /* Infers the architecture from tensor names and shapes of a state dict (e.g. written by
  * PyTorch): conv channels from conv.seq_module.0.weight, hidden size and layer count from the
- * rnns.k.rnn tensors, classes from fc.0.module.1.weight. Errors name what is missing. */
+ * rnns.k.rnn tensors, classes from fc.0.module.1.weight. Errors name what is missing or
+ * inconsistent (a layer missing between others, a shape that disagrees, a DataParallel "module."
+ * prefix). */
 al_status al_ds2_config_infer(const al_st_file *f, const char *path, al_ds2_config *cfg);
 
 /* Frames after the two convolutions for an input of `frames` frames. */

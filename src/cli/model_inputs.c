@@ -2,6 +2,7 @@
 #include "cli/model_inputs.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,8 +20,10 @@ al_status al_cli_read_feature_inputs(const char *path, al_cli_input **out, int *
     if (st == AL_OK && *n == 0) st = al_error(AL_ERR_EMPTY, "%s: no tensors", path);
     for (int i = 0; st == AL_OK && i < *n; i++) {
         const al_st_tensor *t = al_st_get(f, i);
-        if (t->dtype != AL_DT_F32 || t->ndim != 2 || t->shape[1] < 1) {
-            st = al_error(AL_ERR_FORMAT, "%s: tensor '%s' is not a 2-D F32 (bins, frames) matrix", path, t->name);
+        if (t->dtype != AL_DT_F32 || t->ndim != 2 || t->shape[0] != AL_DS2_BINS || t->shape[1] < 1 ||
+            t->shape[1] > INT32_MAX / AL_DS2_BINS) {
+            st = al_error(AL_ERR_FORMAT, "%s: tensor '%s' is not a 2-D F32 (%d bins, frames) matrix", path, t->name,
+                          AL_DS2_BINS);
             break;
         }
         al_cli_input *in = &(*out)[i];

@@ -31,15 +31,18 @@ al_status al_atomic_open(al_atomic_file *af, const char *path) {
     return AL_OK;
 }
 
-static void fsync_parent_dir(const char *path) {
+/* 0, or the errno of a failed fsync of path's directory (EINVAL, a file system that cannot sync
+ * directories, counts as success). */
+static int fsync_parent_dir(const char *path) {
     char *copy = strdup(path);
-    if (!copy) return;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+    if (!copy) return ENOMEM;
+    int err = 0, fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
     if (fd >= 0) {
-        fsync(fd);
+        if (fsync(fd) != 0 && errno != EINVAL) err = errno;
         close(fd);
     }
     free(copy);
+    return err;
 }
 
 static void atomic_release(al_atomic_file *af) {
@@ -64,7 +67,10 @@ al_status al_atomic_commit(al_atomic_file *af) {
                       strerror(errno));
         unlink(af->tmp_path);
     } else {
-        fsync_parent_dir(af->final_path);
+        int err = fsync_parent_dir(af->final_path);
+        if (err)
+            st = al_error(AL_ERR_IO, "%s: written, but its directory could not be synced to disk: %s", af->final_path,
+                          strerror(err));
     }
     atomic_release(af);
     return st;

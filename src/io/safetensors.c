@@ -6,6 +6,7 @@
 #include "audiolottery/io.h"
 
 #include <cJSON.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,36 @@ static int by_offset(const void *a, const void *b) {
     return px < py ? -1 : px > py;
 }
 
+static int by_name(const void *a, const void *b) {
+    return strcmp((*(const al_st_tensor *const *)a)->name, (*(const al_st_tensor *const *)b)->name);
+}
+
+/* As the reference implementation requires: unique names, and data_offsets (tensors sorted by
+ * them) that tile the data section exactly: no overlap, no gap, nothing after the last. */
+static al_status check_layout(const char *path, const al_st_file *f, const char *data, size_t data_size) {
+    size_t at = 0;
+    for (int i = 0; i < f->count; i++) {
+        const al_st_tensor *t = &f->tensors[i];
+        size_t begin = (size_t)((const char *)t->data - data);
+        if (begin != at)
+            return al_error(AL_ERR_FORMAT, "%s: tensor '%s' starts at byte %zu of the data, expected %zu (overlap or gap)",
+                            path, t->name, begin, at);
+        at += t->nbytes;
+    }
+    if (at != data_size)
+        return al_error(AL_ERR_FORMAT, "%s: %zu bytes after the last tensor's data", path, data_size - at);
+    const al_st_tensor **sorted = malloc(sizeof *sorted * (size_t)(f->count > 0 ? f->count : 1));
+    if (!sorted) return al_error(AL_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < f->count; i++) sorted[i] = &f->tensors[i];
+    qsort(sorted, f->count, sizeof *sorted, by_name);
+    al_status st = AL_OK;
+    for (int i = 1; i < f->count && st == AL_OK; i++)
+        if (!strcmp(sorted[i - 1]->name, sorted[i]->name))
+            st = al_error(AL_ERR_FORMAT, "%s: tensor '%s' appears twice", path, sorted[i]->name);
+    free(sorted);
+    return st;
+}
+
 static al_status parse_tensor(const char *path, const cJSON *item, const char *data, size_t data_size,
                               al_st_tensor *t) {
     const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(item, "dtype");
@@ -87,7 +118,8 @@ static al_status parse_tensor(const char *path, const cJSON *item, const char *d
     }
     const cJSON *b = cJSON_GetArrayItem(offs, 0), *e = cJSON_GetArrayItem(offs, 1);
     if (!cJSON_IsNumber(b) || !cJSON_IsNumber(e) || b->valuedouble < 0 || e->valuedouble < b->valuedouble ||
-        e->valuedouble > (double)data_size)
+        e->valuedouble > (double)data_size || b->valuedouble != floor(b->valuedouble) ||
+        e->valuedouble != floor(e->valuedouble))
         return al_error(AL_ERR_FORMAT, "%s: tensor '%s' has data_offsets outside the file (truncated?)", path,
                         item->string);
     size_t begin = (size_t)b->valuedouble, end = (size_t)e->valuedouble;
@@ -140,7 +172,14 @@ al_status al_st_open(const char *path, al_st_file **out) {
         al_st_close(f);
         return st;
     }
-    cJSON *root = cJSON_ParseWithLength(f->bytes + 8, (size_t)hlen);
+    const char *json_end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(f->bytes + 8, (size_t)hlen, &json_end, 0);
+    /* the header may be padded with spaces, nothing else */
+    for (const char *c = json_end; root && c < f->bytes + 8 + hlen; c++)
+        if (*c != ' ' && *c != '\t' && *c != '\n' && *c != '\r' && *c != '\0') {
+            cJSON_Delete(root);
+            root = NULL;
+        }
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
         al_st_close(f);
@@ -169,6 +208,11 @@ al_status al_st_open(const char *path, al_st_file **out) {
         return st;
     }
     qsort(f->tensors, f->count, sizeof *f->tensors, by_offset);
+    st = check_layout(path, f, data, data_size);
+    if (st != AL_OK) {
+        al_st_close(f);
+        return st;
+    }
     *out = f;
     return AL_OK;
 }

@@ -218,10 +218,7 @@ static al_status init_layers(al_ds2 *m) {
 
 al_status al_ds2_new(const al_ds2_config *cfg, int max_batch, int max_frames, al_ds2 **out) {
     *out = NULL;
-    if (cfg->conv_channels < 1 || cfg->hidden_layers < 1 || cfg->hidden_size < 1 || cfg->n_classes < 2 ||
-        cfg->n_bins != AL_DS2_BINS)
-        return al_error(AL_ERR_INVALID, "ds2: bad config (channels %d, layers %d, hidden %d, classes %d, bins %d)",
-                        cfg->conv_channels, cfg->hidden_layers, cfg->hidden_size, cfg->n_classes, cfg->n_bins);
+    if (al_ds2_config_check(cfg) != AL_OK) return AL_ERR_INVALID;
     if (max_batch < 1 || max_frames < 1) return al_error(AL_ERR_INVALID, "ds2: bad batch/frame capacity");
     al_ds2 *m = calloc(1, sizeof *m);
     if (!m) return al_error(AL_ERR_NOMEM, "out of memory");

@@ -346,13 +346,26 @@ al_status al_mask_read(const al_param_table *t, const al_st_file *f, const char 
         const al_st_tensor *m = al_st_find(f, key);
         if (!m) continue;
         found++;
-        if (m->dtype != AL_DT_U8 || (size_t)m->numel != p->numel)
-            return al_error(AL_ERR_FORMAT, "%s: mask '%s' is not a U8 tensor of %zu elements", path, key, p->numel);
+        int same_shape = m->ndim == p->ndim;
+        for (int d = 0; same_shape && d < p->ndim; d++) same_shape = m->shape[d] == p->shape[d];
+        if (m->dtype != AL_DT_U8 || !same_shape) /* a transposed mask would prune the wrong weights */
+            return al_error(AL_ERR_FORMAT, "%s: mask '%s' is not a U8 tensor of the weight's shape", path, key);
         const uint8_t *src = m->data;
         for (size_t k = 0; k < p->numel; k++) mask[p->offset + k] = src[k] != 0;
     }
     if (!found)
         return al_error(AL_ERR_FORMAT,
                         "%s: no <tensor>_mask tensor of this model's prunable weights (not a mask file?)", path);
+    /* a mask of a deeper model would otherwise leave the extra layers' masks unused, silently */
+    for (int i = 0; i < al_st_count(f); i++) {
+        const char *name = al_st_get(f, i)->name;
+        size_t n = strlen(name);
+        if (n <= 5 || strcmp(name + n - 5, "_mask") || n - 5 >= AL_PARAM_NAME_MAX) continue;
+        char weight[AL_PARAM_NAME_MAX];
+        snprintf(weight, sizeof weight, "%.*s", (int)(n - 5), name);
+        int k = al_param_find(t, weight);
+        if (k < 0 || !(t->params[k].flags & AL_PARAM_PRUNABLE))
+            return al_error(AL_ERR_FORMAT, "%s: mask '%s' belongs to no prunable weight of this model", path, name);
+    }
     return AL_OK;
 }

@@ -2,6 +2,9 @@
 #include "audiolottery/train.h"
 
 #include <cJSON.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,10 +28,29 @@ static al_status parse_model_config(const char *json, const char *path, al_ds2_c
     for (int i = 0; i < 5 && st == AL_OK; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, keys[i]);
         if (!cJSON_IsNumber(v)) st = al_error(AL_ERR_FORMAT, "%s: metadata 'model' lacks %s", path, keys[i]);
-        else *fields[i] = v->valueint;
+        else if (v->valuedouble != floor(v->valuedouble) || fabs(v->valuedouble) > 1e6)
+            st = al_error(AL_ERR_FORMAT, "%s: metadata 'model': %s %g is not a size", path, keys[i], v->valuedouble);
+        else *fields[i] = (int)v->valuedouble;
     }
+    const cJSON *arch = cJSON_GetObjectItemCaseSensitive(root, "arch");
+    const cJSON *bidir = cJSON_GetObjectItemCaseSensitive(root, "bidirectional");
+    if (st == AL_OK && arch && !(cJSON_IsString(arch) && !strcmp(arch->valuestring, "ds2")))
+        st = al_error(AL_ERR_UNSUPPORTED, "%s: metadata 'model': arch is not \"ds2\"", path);
+    if (st == AL_OK && bidir && !cJSON_IsTrue(bidir))
+        st = al_error(AL_ERR_UNSUPPORTED, "%s: metadata 'model': unidirectional LSTMs are not supported yet", path);
     cJSON_Delete(root);
+    if (st == AL_OK && (st = al_ds2_config_check(c)) != AL_OK) st = al_error_prefix(st, "%s: ", path);
     return st;
+}
+
+/* The model decodes with the default labels: a checkpoint trained with others would decode to
+ * wrong text silently. */
+static al_status check_labels(const al_st_file *f, const char *path) {
+    const char *labels = al_st_metadata(f, "labels");
+    al_alphabet a = al_alphabet_default();
+    if (!labels || (strlen(labels) == (size_t)a.n && !memcmp(labels, a.labels, (size_t)a.n))) return AL_OK;
+    return al_error(AL_ERR_UNSUPPORTED, "%s: labels \"%s\" differ from the default \"%.*s\"", path, labels, a.n,
+                    a.labels);
 }
 
 /* BatchNorm layers get a num_batches_tracked (I64 scalar) beside their running statistics. */
@@ -100,6 +122,7 @@ al_status al_ckpt_open_model(const char *path, int max_batch, int max_frames, al
     al_ds2_config cfg;
     const char *meta = al_st_metadata(f, "model");
     st = meta ? parse_model_config(meta, path, &cfg) : al_ds2_config_infer(f, path, &cfg);
+    if (st == AL_OK) st = check_labels(f, path);
     if (st == AL_OK) st = al_ds2_new(&cfg, max_batch, max_frames, model);
     al_param_table *t = st == AL_OK ? al_ds2_params(*model) : NULL;
     if (st == AL_OK) st = al_compact_is(f) ? al_compact_read(t, f, path) : al_param_table_read(t, t->data, f, path, 0);
@@ -134,6 +157,8 @@ static al_status parse_state(const char *json, const char *path, al_ckpt_state *
     if (!root) return al_error(AL_ERR_FORMAT, "%s: metadata 'state' is not JSON", path);
     const char *keys[] = {"epoch", "step_in_epoch", "global_step", "skipped", "lr", "best_dev", "best_epoch",
                           "optimizer_step", "loss_sum", "loss_count"};
+    /* counts: whole numbers >= 0 (best_epoch 0: none yet) that an int64 or an int holds exactly */
+    const bool count[] = {1, 1, 1, 1, 0, 0, 1, 1, 0, 1};
     double v[10];
     for (int i = 0; i < 10; i++) {
         const cJSON *x = cJSON_GetObjectItemCaseSensitive(root, keys[i]);
@@ -144,6 +169,11 @@ static al_status parse_state(const char *json, const char *path, al_ckpt_state *
             return al_error(AL_ERR_FORMAT, "%s: metadata 'state' lacks %s", path, keys[i]);
         }
         v[i] = x->valuedouble;
+        double max = i == 0 || i == 1 || i == 6 ? INT32_MAX : 9007199254740992.0; /* 2^53 */
+        if (count[i] && !(v[i] >= 0 && v[i] <= max && v[i] == floor(v[i]))) {
+            cJSON_Delete(root);
+            return al_error(AL_ERR_FORMAT, "%s: metadata 'state': %s %g is not a count", path, keys[i], v[i]);
+        }
     }
     cJSON_Delete(root);
     s->epoch = (int)v[0];

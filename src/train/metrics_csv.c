@@ -16,9 +16,12 @@ al_status al_metrics_csv_append(const char *dir, const char *row) {
     csv_path(dir, path, sizeof path);
     char *old = NULL;
     size_t n = 0;
-    if (al_read_file(path, &old, &n) != AL_OK) {
+    al_status rd = al_read_file(path, &old, &n);
+    if (rd == AL_ERR_NOT_FOUND) { /* the first epoch; an unreadable file must not lose its rows */
         old = strdup(HEADER);
         n = old ? strlen(old) : 0;
+    } else if (rd != AL_OK) {
+        return rd;
     }
     size_t rl = strlen(row);
     char *all = old ? malloc(n + rl + 1) : NULL;
@@ -38,7 +41,9 @@ al_status al_metrics_csv_trim(const char *dir, int epochs_done) {
     csv_path(dir, path, sizeof path);
     char *text = NULL;
     size_t n = 0;
-    if (al_read_file(path, &text, &n) != AL_OK) return AL_OK; /* no epoch finished yet */
+    al_status rd = al_read_file(path, &text, &n);
+    if (rd == AL_ERR_NOT_FOUND) return AL_OK; /* no epoch finished yet */
+    if (rd != AL_OK) return rd;
     /* keep the header and every row whose epoch is <= epochs_done */
     char *line = strchr(text, '\n');
     size_t keep = line ? (size_t)(line + 1 - text) : n;

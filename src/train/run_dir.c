@@ -5,11 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Leaves room below PATH_MAX (4096) for every file a train or lottery run writes inside dir
+ * (level_LL/branches/KIND/best.safetensors.tmp.PID and the like), so no path is cut short. */
+#define RUN_DIR_MAX 3800
+
 al_status al_run_dir_claim(const char *dir, const char *config) {
+    if (strlen(dir) > RUN_DIR_MAX)
+        return al_error(AL_ERR_INVALID, "run directory path too long (%zu bytes, at most %d): %.80s...", strlen(dir),
+                        RUN_DIR_MAX, dir);
     char path[4096];
     snprintf(path, sizeof path, "%s/config.json", dir);
     char *old = NULL;
-    if (al_read_file(path, &old, NULL) == AL_OK) {
+    al_status rd = al_read_file(path, &old, NULL);
+    if (rd != AL_OK && rd != AL_ERR_NOT_FOUND) return rd; /* never overwrite a config we cannot read */
+    if (rd == AL_OK) {
         int same = strcmp(old, config) == 0;
         free(old);
         if (!same)

@@ -305,6 +305,10 @@ al_status al_train(const al_train_opts *o, al_train_result *r) {
         snprintf(s->config_json, sizeof s->config_json, "%s", config);
         if (al_file_exists(tr.last_path)) {
             st = al_ckpt_restore(tr.last_path, tr.model, tr.opt, s);
+            size_t n_batches = al_batcher_n_batches(tr.batcher);
+            if (st == AL_OK && (s->epoch > o->epochs || (size_t)s->step_in_epoch > n_batches))
+                st = al_error(AL_ERR_FORMAT, "%s: its state (epoch %d, batch %d) lies outside this run (%d epochs of "
+                              "%zu batches)", tr.last_path, s->epoch, s->step_in_epoch, o->epochs, n_batches);
             if (st == AL_OK) st = al_metrics_csv_trim(o->out_dir, s->epoch);
             if (st == AL_OK)
                 al_log(AL_LOG_INFO, "resuming from %s: epoch %d, batch %d", tr.last_path, s->epoch + 1,

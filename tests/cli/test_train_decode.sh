@@ -50,6 +50,11 @@ if "$AL_CLI" transcribe --checkpoint "$ckpt" "$audio" "$audio" --format srt 2>/d
 # a full disk on stdout is an error, not a silent exit 0
 if "$AL_CLI" transcribe --checkpoint "$ckpt" "$audio" > /dev/full 2>"$AL_TMP/full.err"; then fail "write to /dev/full succeeded"; fi
 grep -q 'stdout: write failed' "$AL_TMP/full.err" || fail "stdout write error not named: $(cat "$AL_TMP/full.err")"
+# features of another front end (80 log-mels) are refused before a model is built for them
+"$AL_CLI" features "$audio" --type logmel --out "$AL_TMP/mel.safetensors" 2>/dev/null
+"$AL_CLI" logits --checkpoint "$ckpt" --features "$AL_TMP/mel.safetensors" --out "$AL_TMP/mel_logits.safetensors" \
+  2>"$AL_TMP/mel.err" && fail "80-bin features accepted"
+grep -q "is not a 2-D F32 (161 bins, frames) matrix" "$AL_TMP/mel.err" || fail "bins message: $(cat "$AL_TMP/mel.err")"
 # options the beam search would reject after the model's forward pass are refused when parsed
 "$AL_CLI" tune-lm --checkpoint "$ckpt" --corpus "$AL_TINY_CORPUS/dev" --lm "$lm" --alpha-grid -1,0 2>"$AL_TMP/grid.err" &&
   fail "negative alpha accepted"
