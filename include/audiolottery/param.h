@@ -67,6 +67,8 @@ static inline float *al_param_data(const al_param_table *t, int i) { return t->d
 static inline float *al_param_grad(const al_param_table *t, int i) { return t->grad + t->params[i].offset; }
 
 int al_param_find(const al_param_table *t, const char *name); /* index, or -1 */
+/* 1 when tensor x has exactly p's shape (ndim and every dimension), whatever its dtype. */
+int al_param_same_shape(const al_param *p, const al_st_tensor *x);
 
 /* Counts of elements: all trainable parameters (what PyTorch's parameters() count), and the
  * prunable subset. Buffers are not counted. */

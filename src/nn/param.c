@@ -86,14 +86,18 @@ al_status al_param_table_write(const al_param_table *t, const float *block, al_s
     return AL_OK;
 }
 
+int al_param_same_shape(const al_param *p, const al_st_tensor *x) {
+    int same = x->ndim == p->ndim;
+    for (int d = 0; same && d < p->ndim; d++) same = x->shape[d] == p->shape[d];
+    return same;
+}
+
 al_status al_param_table_read(al_param_table *t, float *block, const al_st_file *f, const char *path, int strict) {
     for (int i = 0; i < t->n; i++) {
         const al_param *p = &t->params[i];
         const al_st_tensor *x = al_st_find(f, p->name);
         if (!x) return al_error(AL_ERR_FORMAT, "%s: tensor '%s' is missing", path, p->name);
-        int same = x->dtype == AL_DT_F32 && (size_t)x->numel == p->numel && x->ndim == p->ndim;
-        for (int d = 0; same && d < p->ndim; d++) same = x->shape[d] == p->shape[d];
-        if (!same) {
+        if (x->dtype != AL_DT_F32 || !al_param_same_shape(p, x)) {
             char want[64] = "", got[64] = "";
             for (int d = 0; d < p->ndim; d++)
                 snprintf(want + strlen(want), sizeof want - strlen(want), "%s%lld", d ? "x" : "", (long long)p->shape[d]);

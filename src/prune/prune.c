@@ -346,9 +346,7 @@ al_status al_mask_read(const al_param_table *t, const al_st_file *f, const char 
         const al_st_tensor *m = al_st_find(f, key);
         if (!m) continue;
         found++;
-        int same_shape = m->ndim == p->ndim;
-        for (int d = 0; same_shape && d < p->ndim; d++) same_shape = m->shape[d] == p->shape[d];
-        if (m->dtype != AL_DT_U8 || !same_shape) /* a transposed mask would prune the wrong weights */
+        if (m->dtype != AL_DT_U8 || !al_param_same_shape(p, m)) /* a transposed mask would prune the wrong weights */
             return al_error(AL_ERR_FORMAT, "%s: mask '%s' is not a U8 tensor of the weight's shape", path, key);
         const uint8_t *src = m->data;
         for (size_t k = 0; k < p->numel; k++) mask[p->offset + k] = src[k] != 0;

@@ -144,8 +144,9 @@ static al_status read_optimizer(const al_st_file *f, const char *path, const al_
             char key[AL_PARAM_NAME_MAX + 32];
             snprintf(key, sizeof key, "%s%s", prefix[k], p->name);
             const al_st_tensor *x = al_st_find(f, key);
-            if (!x || x->dtype != AL_DT_F32 || (size_t)x->numel != p->numel)
-                return al_error(AL_ERR_FORMAT, "%s: optimizer state '%s' is missing or has the wrong size", path, key);
+            if (!x || x->dtype != AL_DT_F32 || !al_param_same_shape(p, x))
+                return al_error(AL_ERR_FORMAT, "%s: optimizer state '%s' is missing or not F32 of the weight's shape",
+                                path, key);
             memcpy(blocks[k] + p->offset, x->data, sizeof(float) * p->numel);
         }
     }
