@@ -128,6 +128,10 @@ typedef struct {
     char heldout[256];                          /* voices held out for test-other, readable */
 } al_synth_report;
 
+/* AL_OK when opts can make a corpus (output dir, preset, sizes, SNRs), else AL_ERR_INVALID saying
+ * which option is wrong. al_synth_corpus checks it first. */
+al_status al_synth_check_opts(const al_synth_opts *opts);
+
 /* Makes the corpus in opts->out_dir: DIR/<split>/SPK/CHAP/SPK-CHAP-UTT.flac, SPK-CHAP.trans.txt,
  * DIR/index.json, DIR/SPEAKERS.txt (and DIR/noisy/<split>/... with --noise). Utterances whose
  * file exists and whose index.json entry matches the plan are kept (resume). */

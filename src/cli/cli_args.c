@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 int al_cli_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out) {
     char *end;
@@ -35,5 +36,16 @@ int al_cli_int(const char *cmd, const char *opt, const char *s, int64_t lo, int6
         return 1;
     }
     *out = v;
+    return 0;
+}
+
+int al_cli_out_is_input(const char *cmd, const char *out, const char *const *inputs, int n) {
+    struct stat o, in;
+    if (stat(out, &o) != 0) return 0; /* a new file cannot be an input */
+    for (int i = 0; i < n; i++)
+        if (inputs[i] && stat(inputs[i], &in) == 0 && in.st_dev == o.st_dev && in.st_ino == o.st_ino) {
+            fprintf(stderr, "%s: the output %s is the input %s; refusing to overwrite it\n", cmd, out, inputs[i]);
+            return 1;
+        }
     return 0;
 }

@@ -38,13 +38,6 @@ static void usage(FILE *out) {
             FIRST_SKIPS);
 }
 
-static int parse_seconds(const char *opt, const char *s, double *v) {
-    char *end;
-    *v = strtod(s, &end);
-    if (*s && !*end && *v >= 0) return 0;
-    fprintf(stderr, "corpus: %s needs a number of seconds >= 0, got '%s'\n", opt, s);
-    return -1;
-}
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -101,10 +94,10 @@ int al_cmd_corpus(int argc, char **argv) {
             break;
         case 's': o.split = optarg; break;
         case 'm':
-            if (parse_seconds("--min-duration", optarg, &o.min_duration)) return 2;
+            if (al_cli_double("corpus", "--min-duration", optarg, 0, 1e6, &o.min_duration)) return 2;
             break;
         case 'M':
-            if (parse_seconds("--max-duration", optarg, &o.max_duration)) return 2;
+            if (al_cli_double("corpus", "--max-duration", optarg, 0, 1e6, &o.max_duration)) return 2;
             break;
         case 'o':
             if (!strcmp(optarg, "drop")) o.oov = AL_OOV_DROP;

@@ -1,5 +1,6 @@
 /* audiolottery export: a pruned checkpoint as a compact model file (kept weights only). */
 #include <getopt.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -7,6 +8,7 @@
 #include "audiolottery/al.h"
 #include "audiolottery/prune.h"
 #include "audiolottery/train.h"
+#include "cli/cli_args.h"
 #include "cli/commands.h"
 
 static void usage(FILE *out) {
@@ -91,6 +93,12 @@ int al_cmd_export(int argc, char **argv) {
         fprintf(stderr, "export: needs --checkpoint and --out (see --help)\n");
         return 2;
     }
+    /* the mask export reads by default lies beside the checkpoint */
+    char *ckpt_dir = strdup(ckpt), beside[4200];
+    snprintf(beside, sizeof beside, "%s/mask.safetensors", ckpt_dir ? dirname(ckpt_dir) : ".");
+    free(ckpt_dir);
+    const char *inputs[] = {ckpt, mask, beside};
+    if (al_cli_out_is_input("export", out, inputs, 3)) return 2;
     al_status st = run(ckpt, mask, out);
     if (st != AL_OK) fprintf(stderr, "export: %s\n", al_last_error());
     return st == AL_OK ? 0 : 1;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "audiolottery/al.h"
+#include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "cli/input_names.h"
 
@@ -118,6 +119,7 @@ int al_cmd_features(int argc, char **argv) {
         return 2;
     }
     char **inputs = argv + optind;
+    if (al_cli_out_is_input("features", out, (const char *const *)inputs, n_inputs)) return 2;
     char **names = al_cli_input_names("features", inputs, n_inputs);
     if (!names) return 2;
 

@@ -6,6 +6,7 @@
 
 #include "audiolottery/al.h"
 #include "audiolottery/train.h"
+#include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "cli/input_names.h"
 #include "cli/model_inputs.h"
@@ -83,7 +84,12 @@ int al_cmd_logits(int argc, char **argv) {
         case 'c': ckpt = optarg; break;
         case 'f': features = optarg; break;
         case 'o': out = optarg; break;
-        case 'j': al_set_threads(atoi(optarg)); break;
+        case 'j': {
+            int64_t v;
+            if (al_cli_int("logits", "--threads", optarg, 1, 1024, &v)) return 2;
+            al_set_threads((int)v);
+            break;
+        }
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -93,6 +99,9 @@ int al_cmd_logits(int argc, char **argv) {
         fprintf(stderr, "logits: needs --checkpoint, --out and either --features or audio files (see --help)\n");
         return 2;
     }
+    if (al_cli_out_is_input("logits", out, (const char *const[]){ckpt, features}, 2) ||
+        al_cli_out_is_input("logits", out, (const char *const *)argv + optind, n_audio))
+        return 2;
     al_cli_input *in = NULL;
     int n = 0;
     al_status st;

@@ -97,7 +97,13 @@ int al_cmd_lottery(int argc, char **argv) {
         case 'r': st = al_prune_add_rate(&o.prune, optarg); break;
         case 'S': st = al_prune_set_structure(&o.prune, optarg); break;
         case 'B': st = al_prune_set_score(&o.prune, optarg); break;
-        case 'w': snprintf(o.rewind, sizeof o.rewind, "%s", optarg); break;
+        case 'w':
+            if (strlen(optarg) >= sizeof o.rewind) {
+                fprintf(stderr, "lottery: --rewind '%s' is too long (init, <N>it or <N>ep)\n", optarg);
+                return 2;
+            }
+            snprintf(o.rewind, sizeof o.rewind, "%s", optarg);
+            break;
         case 'b': st = al_lottery_add_branch(&o, optarg); break;
         case 'c': o.test_clean = optarg; break;
         case 'x': o.test_other = optarg; break;

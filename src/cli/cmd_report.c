@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "audiolottery/al.h"
 #include "audiolottery/report.h"
@@ -23,6 +24,15 @@ static void usage(FILE *out) {
 }
 
 /* path, or RUN_DIR/name when path is NULL (*owned set for freeing). */
+/* The run directory's own files (report.json, config.json, metrics.csv, checkpoints and masks) are
+ * never report outputs: overwriting one would break the run. */
+static int is_run_file(const char *path) {
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t n = strlen(base);
+    return !strcmp(base, "metrics.csv") || (n >= 5 && !strcmp(base + n - 5, ".json")) ||
+           (n >= 12 && !strcmp(base + n - 12, ".safetensors"));
+}
+
 static const char *out_path(const char *path, const char *run_dir, const char *name, char **owned) {
     *owned = NULL;
     if (path) return path;
@@ -54,6 +64,20 @@ int al_cmd_report(int argc, char **argv) {
     }
     if (optind != argc - 1) {
         fprintf(stderr, "report: expected one RUN_DIR (see --help)\n");
+        return 2;
+    }
+    const char *outs[] = {csv_opt, svg_opt};
+    for (int i = 0; i < 2; i++)
+        if (outs[i] && is_run_file(outs[i])) {
+            fprintf(stderr, "report: %s %s would overwrite a run file; choose a .csv / .svg path\n",
+                    i ? "--svg" : "--csv", outs[i]);
+            return 2;
+        }
+    struct stat a, b;
+    if (csv_opt && svg_opt &&
+        (!strcmp(csv_opt, svg_opt) ||
+         (stat(csv_opt, &a) == 0 && stat(svg_opt, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino))) {
+        fprintf(stderr, "report: --csv and --svg name the same file %s\n", csv_opt);
         return 2;
     }
     al_run_report *r = NULL;

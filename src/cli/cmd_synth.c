@@ -1,9 +1,11 @@
 /* audiolottery synth: make a synthetic speech corpus in LibriSpeech layout. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audiolottery/al.h"
+#include "cli/cli_args.h"
 #include "cli/commands.h"
 
 static void usage(FILE *out) {
@@ -17,41 +19,32 @@ static void usage(FILE *out) {
             "options:\n"
             "  --out DIR           output directory (required)\n"
             "  --preset NAME       default (~2 h, 312 speakers) or tiny (~3.6 min, 21 speakers); default: default\n"
-            "  --hours H           total hours of audio instead of the preset's (planned from an estimate)\n"
-            "  --utterances N      total utterances instead of an hours target\n"
-            "  --speakers N        total speakers instead of the preset's (>= 6)\n"
+            "  --hours H           total hours of audio instead of the preset's (planned from an estimate; <= 1000)\n"
+            "  --utterances N      total utterances instead of an hours target (<= 10,000,000)\n"
+            "  --speakers N        total speakers instead of the preset's (6 to 100,000)\n"
             "  --seed S            seed for sentences, speakers, parameters and noise; default: 1\n"
-            "  --threads N         worker threads (each runs its own engine processes); default: all cores\n"
+            "  --threads N         worker threads (each runs its own engine processes; 1 to 1024); default: all cores\n"
             "  --noise             also write noisy copies to DIR/noisy/<split>/... (ambience, music, babble)\n"
-            "  --snr LIST          comma-separated SNRs in dB drawn per noisy utterance; default: 0,5,10,20\n"
+            "  --snr LIST          comma-separated SNRs in dB (-30 to 60) drawn per noisy utterance; default: 0,5,10,20\n"
             "  --allow-missing     leave out missing engines/voices with a warning instead of failing\n"
             "  -h, --help          this help\n\n"
             "exit status: 0 done and checks passed, 1 error or a failed check, 2 bad usage\n");
 }
 
+/* 1 to 16 comma-separated SNRs in dB, each in [-30, 60] (outside that a copy is all noise or clean). */
 static int parse_snr(const char *s, al_synth_opts *o) {
     o->n_snr = 0;
     while (*s) {
         char *end;
         errno = 0;
         double v = strtod(s, &end);
-        if (end == s || errno || o->n_snr == 16 || (*end && *end != ',')) return -1;
+        if (end == s || errno || !isfinite(v) || v < -30 || v > 60 || o->n_snr == 16 || (*end && *end != ','))
+            return -1;
         o->snr[o->n_snr++] = v;
         s = *end ? end + 1 : end;
+        if (end[0] == ',' && !*s) return -1; /* a trailing comma */
     }
     return o->n_snr ? 0 : -1;
-}
-
-static int parse_number(const char *opt, const char *s, double lo, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno || !(v >= lo)) {
-        fprintf(stderr, "synth: %s needs a number >= %g, got '%s'\n", opt, lo, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
 }
 
 int al_cmd_synth(int argc, char **argv) {
@@ -84,31 +77,43 @@ int al_cmd_synth(int argc, char **argv) {
         }
         const char *v = argv[++i];
         double x = 0;
+        int64_t n = 0;
         int bad = 0;
         if (!strcmp(a, "--out")) o.out_dir = v;
         else if (!strcmp(a, "--preset")) o.preset = v;
         else if (!strcmp(a, "--snr")) {
             if (parse_snr(v, &o)) {
-                fprintf(stderr, "synth: --snr needs 1 to 16 comma-separated numbers, got '%s'\n", v);
+                fprintf(stderr, "synth: --snr needs 1 to 16 comma-separated numbers in [-30, 60], got '%s'\n", v);
                 return 2;
             }
         } else if (!strcmp(a, "--hours")) {
-            bad = parse_number(a, v, 1e-6, &x);
+            bad = al_cli_double("synth", a, v, 1e-6, 1000, &x);
             o.hours = x;
+        } else if (!strcmp(a, "--utterances")) {
+            bad = al_cli_int("synth", a, v, 1, 10000000, &n);
+            o.utterances = n;
+        } else if (!strcmp(a, "--speakers")) {
+            bad = al_cli_int("synth", a, v, 1, 100000, &n);
+            o.speakers = (int)n;
+        } else if (!strcmp(a, "--threads")) {
+            bad = al_cli_int("synth", a, v, 1, 1024, &n);
+            o.threads = (int)n;
         } else {
-            bad = parse_number(a, v, !strcmp(a, "--seed") ? 0 : 1, &x) || x != (double)(int64_t)x;
-            if (!strcmp(a, "--utterances")) o.utterances = (int64_t)x;
-            else if (!strcmp(a, "--speakers")) o.speakers = (int)x;
-            else if (!strcmp(a, "--seed")) o.seed = (uint64_t)x;
-            else o.threads = (int)x;
+            char *end;
+            errno = 0;
+            unsigned long long seed = strtoull(v, &end, 10); /* all 64 bits, not through a double */
+            bad = end == v || *end || errno || v[0] == '-';
+            if (bad) fprintf(stderr, "synth: --seed: '%s' is not an integer in [0, 2^64)\n", v);
+            o.seed = seed;
         }
-        if (bad) {
-            fprintf(stderr, "synth: bad value for %s: '%s'\n", a, v);
-            return 2;
-        }
+        if (bad) return 2;
     }
     if (!o.out_dir) {
         fprintf(stderr, "synth: --out DIR is required (audiolottery synth --help)\n");
+        return 2;
+    }
+    if (al_synth_check_opts(&o) != AL_OK) { /* bad usage, before any engine starts */
+        fprintf(stderr, "%s\n", al_last_error());
         return 2;
     }
     al_synth_report r;

@@ -2,7 +2,9 @@
  * and a report.json per run; every step whose output exists is skipped. */
 #include "audiolottery/lottery.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,18 +125,18 @@ static al_status lottery_config(const al_lottery_opts *o, const char *train_conf
     return AL_OK;
 }
 
-/* Optimizer steps of `rewind` ("<N>it", "<N>ep"); 0 for "init". */
+/* Optimizer steps of `rewind` ("<N>it", "<N>ep"); 0 for "init". A point after the end of level 0's
+ * training is refused here, before level 0 trains for nothing. */
 static al_status rewind_steps(const al_lottery_opts *o, int64_t *steps) {
     *steps = 0;
     if (!strcmp(o->rewind, "init")) return AL_OK;
     char *end;
+    errno = 0;
     long long v = strtoll(o->rewind, &end, 10);
-    if (end == o->rewind || v < 1 || (strcmp(end, "it") && strcmp(end, "ep")))
-        return al_error(AL_ERR_INVALID, "--rewind %s: expected init, <N>it or <N>ep", o->rewind);
-    if (!strcmp(end, "it")) {
-        *steps = v;
-        return AL_OK;
-    }
+    if (end == o->rewind || errno || v < 1 || v > INT32_MAX || (strcmp(end, "it") && strcmp(end, "ep")))
+        return al_error(AL_ERR_INVALID, "--rewind %s: expected init, <N>it or <N>ep (1 <= N <= %d)", o->rewind,
+                        INT32_MAX);
+    int per_epoch = !strcmp(end, "ep");
     al_corpus_opts co = al_corpus_defaults();
     co.min_duration = o->train.min_duration;
     co.max_duration = o->train.max_duration;
@@ -145,7 +147,11 @@ static al_status rewind_steps(const al_lottery_opts *o, int64_t *steps) {
     bo.batch_size = o->train.batch_size;
     al_batcher *b;
     st = al_batcher_new(c, &bo, &b);
-    if (st == AL_OK) *steps = v * (int64_t)al_batcher_n_batches(b);
+    int64_t n_batches = st == AL_OK ? (int64_t)al_batcher_n_batches(b) : 0;
+    *steps = per_epoch ? v * n_batches : v;
+    if (st == AL_OK && *steps > n_batches * o->train.epochs)
+        st = al_error(AL_ERR_INVALID, "--rewind %s: step %lld comes after level 0's training ends (%d epochs of %lld "
+                      "batches)", o->rewind, (long long)*steps, o->train.epochs, (long long)n_batches);
     al_batcher_free(b);
     al_corpus_free(c);
     return st;

@@ -3,6 +3,7 @@
 
 #include <cJSON.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,8 +65,13 @@ static al_status parse(const char *path, const cJSON *root, al_report_point *p) 
     if (st != AL_OK) return st;
     if (level < 0 || level > 1000 || level != floor(level))
         return al_error(AL_ERR_FORMAT, "%s: 'level' %g is not a level number", path, level);
-    if (remaining < 0 || remaining != floor(remaining))
+    const double max_count = 9007199254740992.0; /* 2^53: exact in a double and an int64 */
+    if (!(remaining >= 0 && remaining <= max_count) || remaining != floor(remaining))
         return al_error(AL_ERR_FORMAT, "%s: 'remaining_weights' %g is not a count", path, remaining);
+    if (!isnan(prunable) && (!(prunable >= 0 && prunable <= max_count) || prunable != floor(prunable)))
+        return al_error(AL_ERR_FORMAT, "%s: 'prunable_weights' %g is not a count", path, prunable);
+    if (!isnan(epoch) && (!(epoch >= 0 && epoch <= INT32_MAX) || epoch != floor(epoch)))
+        return al_error(AL_ERR_FORMAT, "%s: 'best_epoch' %g is not an epoch number", path, epoch);
     if (!(p->remaining_percent > 0 && p->remaining_percent <= 100))
         return al_error(AL_ERR_FORMAT, "%s: 'remaining_percent' %g is outside (0, 100]", path, p->remaining_percent);
     p->kind = strdup(kind->valuestring);
@@ -75,6 +81,11 @@ static al_status parse(const char *path, const cJSON *root, al_report_point *p) 
     p->prunable_weights = isnan(prunable) ? -1 : (int64_t)prunable;
     p->best_epoch = isnan(epoch) ? -1 : (int)epoch;
     return AL_OK;
+}
+
+const char *al_report_percent(double v, char buf[16]) {
+    snprintf(buf, 16, v >= 0.1 ? "%.1f" : "%.2g", v);
+    return buf;
 }
 
 al_status al_report_point_read(const char *path, al_report_point *p) {

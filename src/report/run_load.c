@@ -22,12 +22,16 @@ static int level_cmp(const void *a, const void *b) {
 
 static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* "level_" followed by 1 to 4 digits; the number, or -1. */
+/* The number of a level directory named as the lottery names them ("level_07", "level_123"), or
+ * -1: "level_7" beside "level_07" would count one level twice. */
 static int level_number(const char *name) {
     if (strncmp(name, "level_", 6)) return -1;
     const char *d = name + 6;
     size_t n = strspn(d, "0123456789");
-    return n >= 1 && n <= 4 && !d[n] ? atoi(d) : -1;
+    if (n < 1 || n > 4 || d[n]) return -1;
+    char canonical[16];
+    snprintf(canonical, sizeof canonical, "level_%02d", atoi(d));
+    return strcmp(name, canonical) ? -1 : atoi(d);
 }
 
 static int is_dir(const char *path) {

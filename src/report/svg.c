@@ -6,6 +6,7 @@
 
 #include "audiolottery/io.h"
 #include "audiolottery/report.h"
+#include "report/report_internal.h"
 
 enum { WIDTH = 820, HEIGHT = 500, LEFT = 72, RIGHT = 620, TOP = 56, BOTTOM = 436, MIN_TICK_GAP = 34, MAX_TICKS = 64 };
 
@@ -84,9 +85,14 @@ static frame make_frame(const al_run_report *r, al_eval_set s, al_metric m, doub
     return f;
 }
 
-/* Text with &, <, >, " escaped. */
+/* Text with &, <, >, " escaped, and control bytes (which XML 1.0 forbids) as '?'. Names come
+ * from directory names, so they may hold anything. */
 static void xml_text(FILE *o, const char *s) {
     for (; *s; s++) {
+        if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n') {
+            fputc('?', o);
+            continue;
+        }
         switch (*s) {
         case '&': fputs("&amp;", o); break;
         case '<': fputs("&lt;", o); break;
@@ -100,7 +106,7 @@ static void xml_text(FILE *o, const char *s) {
 /* "100", "51.2", "4.4", "0.92" */
 static void fmt_percent(double v, char *buf, size_t n) {
     if (fabs(v - round(v)) < 0.05 && v >= 10) snprintf(buf, n, "%.0f", v);
-    else snprintf(buf, n, v >= 1 ? "%.1f" : "%.2f", v);
+    else snprintf(buf, n, v >= 1 ? "%.1f" : v >= 0.1 ? "%.2f" : "%.2g", v);
 }
 
 /* Adds tick v unless it lies outside the frame or within MIN_TICK_GAP pixels of one already taken. */
@@ -204,8 +210,9 @@ static int draw_series(FILE *o, const al_report_series *s, const series_style *s
         draw_marker(o, st->mark, px_x(f, p->remaining_percent), px_y(f, v), st->color);
         fprintf(o, "<title>");
         xml_text(o, s->name);
-        fprintf(o, " level %d: %.1f%% remaining, %s %.2f</title></%s>\n", p->level, p->remaining_percent,
-                al_metric_name(m), v, marker_tag(st->mark));
+        char pct[16];
+        fprintf(o, " level %d: %s%% remaining, %s %.2f</title></%s>\n", p->level,
+                al_report_percent(p->remaining_percent, pct), al_metric_name(m), v, marker_tag(st->mark));
     }
     fprintf(o, "</g>\n");
     return 1;

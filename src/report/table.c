@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "audiolottery/report.h"
+#include "report/report_internal.h"
 
 /* "41.20/15.30", or "-" when the set is absent. */
 static void fmt_score(const al_set_score *s, char *buf, size_t n) {
@@ -36,7 +37,9 @@ static void print_series(FILE *out, const al_report_series *s) {
         /* training throughput (audio seconds per second): sparse kernels make pruned levels faster */
         if (isnan(p->audio_speed)) snprintf(speed, sizeof speed, "-");
         else snprintf(speed, sizeof speed, "%.1f", p->audio_speed);
-        fprintf(out, "%5d %9.1f%% %16s %19s %19s %11s %10s %11s\n", p->level, p->remaining_percent, sets[AL_SET_DEV],
+        char pct[16];
+        fprintf(out, "%5d %9s%% %16s %19s %19s %11s %10s %11s\n", p->level,
+                al_report_percent(p->remaining_percent, pct), sets[AL_SET_DEV],
                 sets[AL_SET_TEST_CLEAN], sets[AL_SET_TEST_OTHER], epoch, wall, speed);
     }
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "audiolottery/report.h"
+#include "report/report_internal.h"
 
 void al_report_tickets(const al_run_report *r, al_eval_set s, al_metric m, al_tickets *t) {
     t->n_scored = 0;
@@ -45,13 +46,16 @@ void al_report_ticket_line(const al_run_report *r, al_eval_set s, al_metric m, c
     if (k < 0 || (size_t)k >= n) return;
     if (t.extreme >= 0) {
         const al_report_point *e = &p[t.extreme], *b = &p[t.best];
-        snprintf(buf + k, n - k, "extreme ticket level %d (%.1f%% remaining) %s %.2f; best ticket level %d (%.1f%%) %s %.2f",
-                 e->level, e->remaining_percent, mn, al_report_value(e, s, m), b->level, b->remaining_percent, mn,
-                 al_report_value(b, s, m));
+        char pe[16], pb[16];
+        snprintf(buf + k, n - k,
+                 "extreme ticket level %d (%s%% remaining) %s %.2f; best ticket level %d (%s%%) %s %.2f",
+                 e->level, al_report_percent(e->remaining_percent, pe), mn, al_report_value(e, s, m), b->level,
+                 al_report_percent(b->remaining_percent, pb), mn, al_report_value(b, s, m));
     } else if (t.closest >= 0) {
         const al_report_point *c = &p[t.closest];
-        snprintf(buf + k, n - k, "no winning ticket (lowest pruned: level %d (%.1f%%) %s %.2f)", c->level,
-                 c->remaining_percent, mn, al_report_value(c, s, m));
+        char pc[16];
+        snprintf(buf + k, n - k, "no winning ticket (lowest pruned: level %d (%s%%) %s %.2f)", c->level,
+                 al_report_percent(c->remaining_percent, pc), mn, al_report_value(c, s, m));
     } else {
         snprintf(buf + k, n - k, "no winning ticket (no pruned level finished)");
     }

@@ -23,7 +23,7 @@ al_synth_opts al_synth_defaults(void) {
     return o;
 }
 
-static al_status check_opts(const al_synth_opts *o) {
+al_status al_synth_check_opts(const al_synth_opts *o) {
     if (!o->out_dir || !*o->out_dir) return al_error(AL_ERR_INVALID, "synth: no output directory (--out DIR)");
     if (!o->preset || (strcmp(o->preset, "default") && strcmp(o->preset, "tiny")))
         return al_error(AL_ERR_INVALID, "synth: unknown preset '%s' (default, tiny)", o->preset ? o->preset : "");
@@ -137,7 +137,7 @@ static void fill_report(const al_synth_plan *plan, al_synth_report *r) {
 al_status al_synth_corpus(const al_synth_opts *o, al_synth_report *r) {
     memset(r, 0, sizeof *r);
     double t0 = al_time_now();
-    al_status st = check_opts(o);
+    al_status st = al_synth_check_opts(o);
     if (st != AL_OK) return st;
     al_set_threads(o->threads);
     char tmp[1100];

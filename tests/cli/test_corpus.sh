@@ -49,6 +49,8 @@ out=$("$AL_CLI" corpus "$K" --oov skip) || fail "--oov skip exited $?"
 grep -q 'characters outside the alphabet  *1' <<<"$out" || fail "--oov skip: $out"
 
 out=$("$AL_CLI" corpus "$T/data" --split train --min-duration 0.75 --max-duration 1.2) || fail "filters exited $?"
+"$AL_CLI" corpus "$T/data" --min-duration inf >/dev/null 2>&1
+[ $? -eq 2 ] || fail "--min-duration inf: want exit 2"
 grep -q '^utterances: *1$' <<<"$out" || fail "filters: $out"
 grep -q 'shorter than --min-duration  *1' <<<"$out" && grep -q 'longer than --max-duration  *1' <<<"$out" ||
     fail "filter skip counts: $out"

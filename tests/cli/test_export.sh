@@ -22,6 +22,19 @@ audio=$AL_TEST_DATA/features/tones.wav
 cmp -s "$AL_TMP/dense.safetensors" "$AL_TMP/compact.safetensors" || fail "compact logits differ from the checkpoint's"
 
 if "$AL_CLI" export --checkpoint "$ckpt" 2> "$AL_TMP/e.log"; then fail "missing --out accepted"; fi
+# --out naming the checkpoint itself would replace it: exit 2, the checkpoint untouched
+cp "$ckpt" "$AL_TMP/own.safetensors"
+"$AL_CLI" export --checkpoint "$AL_TMP/own.safetensors" --out "$AL_TMP/./own.safetensors" 2> "$AL_TMP/e.log" &&
+  fail "--out = --checkpoint accepted"
+cmp -s "$ckpt" "$AL_TMP/own.safetensors" || fail "--out = --checkpoint: the checkpoint changed"
+grep -q "refusing to overwrite it" "$AL_TMP/e.log" || fail "same-file message: $(cat "$AL_TMP/e.log")"
+# logits: the same for --out = --checkpoint, and --threads must be a number
+"$AL_CLI" logits --checkpoint "$AL_TMP/own.safetensors" "$audio" --out "$AL_TMP/own.safetensors" 2>/dev/null &&
+  fail "logits --out = --checkpoint accepted"
+cmp -s "$ckpt" "$AL_TMP/own.safetensors" || fail "logits --out = --checkpoint: the checkpoint changed"
+rc=0
+"$AL_CLI" logits --checkpoint "$ckpt" "$audio" --out "$AL_TMP/t.safetensors" --threads abc 2>/dev/null || rc=$?
+[[ $rc -eq 2 ]] || fail "logits --threads abc: exit $rc, want 2"
 if "$AL_CLI" export --checkpoint "$ckpt" --mask "$AL_TMP/none.safetensors" --out "$AL_TMP/x.safetensors" 2> "$AL_TMP/e.log"; then
   fail "missing mask accepted"
 fi

@@ -35,6 +35,12 @@ for t in '"short":{"dtype":"F32","shape":\[80,31\]' '"odd":{"dtype":"F32","shape
     grep -q "$t" <<<"$h" || fail "logmel: header lacks $t"
 done
 
+# --out naming an input would destroy it: exit 2, the input untouched.
+cp "$D/short.wav" "$T/in.wav"
+"$AL_CLI" features "$T/in.wav" --out "$T/in.wav" 2>"$T/same.err"
+[ $? -eq 2 ] || fail "--out = input: want exit 2"
+cmp -s "$D/short.wav" "$T/in.wav" || fail "--out = input: the input changed"
+
 # Colliding basenames are named after their paths.
 mkdir -p "$T/a" "$T/b"
 cp "$D/short.wav" "$T/a/x.wav"

@@ -65,5 +65,29 @@ if "$AL_CLI" report "$R" >/dev/null 2>"$T/d.err"; then fail "malformed report.js
 grep -qF "$R/level_02/report.json" "$T/d.err" || fail "malformed report.json: message: $(cat "$T/d.err")"
 cmp -s "$T/before.csv" "$R/report.csv" || fail "malformed report.json: report.csv changed"
 
+# Outputs that would destroy the run or each other: exit 2, nothing written.
+cp "$R/level_00/report.json" "$T/level00.json"
+"$AL_CLI" report "$R" --csv "$R/level_00/report.json" >/dev/null 2>"$T/e.err"
+[ $? -eq 2 ] || fail "--csv over a report.json: want exit 2"
+cmp -s "$T/level00.json" "$R/level_00/report.json" || fail "--csv over a report.json: the file changed"
+grep -q "would overwrite a run file" "$T/e.err" || fail "run file message: $(cat "$T/e.err")"
+"$AL_CLI" report "$R" --csv "$T/same" --svg "$T/same" >/dev/null 2>"$T/f.err"
+[ $? -eq 2 ] || fail "--csv = --svg: want exit 2"
+
+# A level directory not named as the lottery names it ("level_2" beside "level_02") is not a level.
+good_run="$T/run_b"
+cp -r "$AL_TEST_DATA/report/run_a" "$good_run"
+cp -r "$good_run/level_02" "$good_run/level_2"
+out=$("$AL_CLI" report "$good_run" 2>"$T/g.err") || fail "level_2: exit $?: $(cat "$T/g.err")"
+grep -q "^trunk: 4 points" <<<"$out" || fail "level_2 counted as a second level 2: $(head -3 <<<"$out")"
+# Deep levels keep apart: 0.046% is not printed as 0.0%.
+sed -i 's/"remaining_percent": *[0-9.]*/"remaining_percent": 0.046/' "$good_run/level_02/report.json"
+out=$("$AL_CLI" report "$good_run" 2>"$T/h.err") || fail "small percent: exit $?: $(cat "$T/h.err")"
+grep -Eq '^    2 +0.046%' <<<"$out" || fail "small percent: $(grep '^    2' <<<"$out")"
+# A count that no int64 holds is an error naming the key, not a negative number in the CSV.
+sed -i 's/"remaining_weights": *[0-9]*/"remaining_weights": 1e30/' "$good_run/level_02/report.json"
+if "$AL_CLI" report "$good_run" >/dev/null 2>"$T/i.err"; then fail "remaining_weights 1e30 accepted"; fi
+grep -q "'remaining_weights' 1e+30 is not a count" "$T/i.err" || fail "1e30 message: $(cat "$T/i.err")"
+
 [ $fails -eq 0 ] && echo "all report CLI checks passed"
 exit $((fails > 0))

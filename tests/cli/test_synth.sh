@@ -26,8 +26,14 @@ check "unknown option: exit 2" test $rc -eq 2
 "$AL_CLI" synth --out "$out" --snr 5,x 2>"$AL_TMP/err.txt"; rc=$?
 check "bad --snr: exit 2" test $rc -eq 2
 "$AL_CLI" synth --out "$out" --preset huge 2>"$AL_TMP/err.txt"; rc=$?
-check "unknown preset: exit 1" test $rc -eq 1
+check "unknown preset: exit 2" test $rc -eq 2
 check "unknown preset: named" grep -q "unknown preset 'huge'" "$AL_TMP/err.txt"
+for bad in "--threads 1e10" "--threads 0" "--hours inf" "--speakers 3000000000" "--snr nan" "--snr 5," "--snr 1e300" \
+    "--seed -1" "--hours 1 --utterances 5"; do
+  # shellcheck disable=SC2086  # each case is several words on purpose
+  "$AL_CLI" synth --out "$out" --noise $bad 2>"$AL_TMP/err.txt"; rc=$?
+  check "synth $bad: exit 2" test $rc -eq 2
+done
 
 "$AL_CLI" synth --out "$out" --preset tiny --utterances 30 --seed 3 >"$AL_TMP/sum.txt" 2>"$AL_TMP/log.txt"; rc=$?
 check "tiny run exits 0" test $rc -eq 0

@@ -46,4 +46,10 @@ grep -q -- '--branch finetune@3: the run.s last level is 2' "$AL_TMP/f.log" || f
 [[ ! -e $AL_TMP/f/config.json ]] || fail "the refused run claimed its directory"
 if lottery "$AL_TMP/g" --target-percent 30 2> "$AL_TMP/g.log"; then fail "--levels with --target-percent accepted"; fi
 grep -q 'not both' "$AL_TMP/g.log" || fail "--levels with --target-percent not explained"
+rc=0; lottery "$AL_TMP/h" --rewind 00000000000000000000000000005itjunk 2> "$AL_TMP/h.log" || rc=$?
+[[ $rc -eq 2 ]] && grep -q 'too long' "$AL_TMP/h.log" || fail "an over-long --rewind: exit $rc: $(cat "$AL_TMP/h.log")"
+# a rewind point after level 0's last step is refused before anything trains or is written
+if lottery "$AL_TMP/i" --rewind 99ep > "$AL_TMP/i.log" 2>&1; then fail "--rewind 99ep of a 1-epoch run accepted"; fi
+grep -q "comes after level 0's training ends" "$AL_TMP/i.log" || fail "late rewind: $(tail -3 "$AL_TMP/i.log")"
+[[ ! -e $AL_TMP/i ]] || fail "the refused run wrote $AL_TMP/i"
 echo "lottery resume: $n files identical after SIGKILL + resume; all checks passed"
