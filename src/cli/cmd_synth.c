@@ -25,7 +25,8 @@ static void usage(FILE *out) {
             "  --seed S            seed for sentences, speakers, parameters and noise; default: 1\n"
             "  --threads N         worker threads (each runs its own engine processes; 1 to 1024); default: all cores\n"
             "  --noise             also write noisy copies to DIR/noisy/<split>/... (ambience, music, babble)\n"
-            "  --snr LIST          comma-separated SNRs in dB (-30 to 60) drawn per noisy utterance; default: 0,5,10,20\n"
+            "  --snr LIST          SNRs in dB (-30 to 60), comma-separated, one drawn per noisy utterance;\n"
+            "                      default: 0,5,10,20\n"
             "  --allow-missing     leave out missing engines/voices with a warning instead of failing\n"
             "  -h, --help          this help\n\n"
             "exit status: 0 done and checks passed, 1 error or a failed check, 2 bad usage\n");
