@@ -152,11 +152,12 @@ al_status al_synth_corpus(const al_synth_opts *o, al_synth_report *r) {
     if (st == AL_OK) st = al_synth_plan_make(o, &inv, &sentences, &plan);
     if (st == AL_OK) {
         al_synth_heldout_describe(&inv, r->heldout, sizeof r->heldout);
-        r->skipped = al_synth_index_resume(o->out_dir, &plan);
-        if (r->skipped) al_log(AL_LOG_INFO, "synth: %d utterances already made, kept", r->skipped);
-        al_log(AL_LOG_INFO, "synth: %d speakers, %d utterances planned from %zu sentences, %d threads",
-               plan.n_speakers, plan.n_utts, sentences.n, al_threads());
-        st = make_dirs(o->out_dir, &plan);
+        st = al_synth_index_resume(o->out_dir, &plan, &r->skipped);
+        if (st == AL_OK && r->skipped) al_log(AL_LOG_INFO, "synth: %d utterances already made, kept", r->skipped);
+        if (st == AL_OK)
+            al_log(AL_LOG_INFO, "synth: %d speakers, %d utterances planned from %zu sentences, %d threads",
+                   plan.n_speakers, plan.n_utts, sentences.n, al_threads());
+        if (st == AL_OK) st = make_dirs(o->out_dir, &plan);
     }
     if (st == AL_OK) st = synthesize(o, &inv, &plan, tmp, r);
     if (st == AL_OK) st = al_synth_write_outputs(o->out_dir, o, &inv, &plan, NULL, NULL);

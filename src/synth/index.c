@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,12 +42,46 @@ static int entry_matches(const cJSON *e, const al_synth_plan *plan, const al_syn
            num_item(e, "pitch") == u->pitch && num_item(e, "warp") == spk->warp && num_item(e, "duration") > 0;
 }
 
-int al_synth_index_resume(const char *out_dir, al_synth_plan *plan) {
+/* FNV-1a over every planned utterance's path (split, speaker, chapter, id), text and voice: two
+ * plans with the same fingerprint write the same files. */
+static void plan_fingerprint(const al_synth_plan *plan, char out[17]) {
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < plan->n_utts; i++) {
+        const al_synth_utt *u = &plan->utts[i];
+        const al_synth_speaker *spk = &plan->speakers[u->speaker];
+        char rel[1200];
+        al_synth_utt_path("", plan, u, rel, sizeof rel);
+        const char *parts[] = {rel, plan->sentences->items[u->sentence].text, al_synth_engine_name(spk->engine),
+                               spk->voice, spk->variant};
+        for (size_t k = 0; k < sizeof parts / sizeof *parts; k++)
+            for (const char *c = parts[k];; c++) {
+                h = (h ^ (unsigned char)*c) * 1099511628211ull;
+                if (!*c) break;
+            }
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+al_status al_synth_index_resume(const char *out_dir, al_synth_plan *plan, int *done_out) {
+    *done_out = 0;
     char path[1024], *text;
     snprintf(path, sizeof path, "%s/index.json", out_dir);
-    if (al_read_file(path, &text, NULL) != AL_OK) return 0;
+    if (al_read_file(path, &text, NULL) != AL_OK) return AL_OK;
     cJSON *root = cJSON_Parse(text);
     free(text);
+    /* Another plan (other options, seed or installed voices) would leave its speakers' files beside
+     * this one's, and the corpus reader would mix them, across splits too. Indexes written before
+     * the fingerprint existed are resumed as before. */
+    char fp[17];
+    plan_fingerprint(plan, fp);
+    const cJSON *old_fp = cJSON_GetObjectItemCaseSensitive(root, "plan");
+    if (cJSON_IsString(old_fp) && strcmp(old_fp->valuestring, fp)) {
+        cJSON_Delete(root);
+        return al_error(AL_ERR_INVALID,
+                        "%s holds a corpus of another plan (other options, seed or installed voices); its files would "
+                        "mix with this one's: use a new --out, or the options that made it",
+                        out_dir);
+    }
     const cJSON *utts = cJSON_GetObjectItemCaseSensitive(root, "utterances");
     int n = cJSON_GetArraySize(utts), done = 0;
     const cJSON **entries = n > 0 ? malloc((size_t)n * sizeof *entries) : NULL;
@@ -68,7 +103,8 @@ int al_synth_index_resume(const char *out_dir, al_synth_plan *plan) {
     }
     free(entries);
     cJSON_Delete(root);
-    return done;
+    *done_out = done;
+    return AL_OK;
 }
 
 static int cmp_speaker_utt(const void *a, const void *b, void *ctx) {
@@ -156,6 +192,9 @@ static al_status write_index(const char *out_dir, const al_synth_opts *opts, con
     cJSON_AddNumberToObject(root, "version", 1);
     cJSON_AddNumberToObject(root, "seed", (double)opts->seed);
     cJSON_AddStringToObject(root, "preset", opts->preset);
+    char fp[17];
+    plan_fingerprint(plan, fp);
+    cJSON_AddStringToObject(root, "plan", fp);
     cJSON_AddNumberToObject(root, "sample_rate", AL_SAMPLE_RATE);
     cJSON_AddStringToObject(root, "test_other_heldout", held);
     cJSON_AddItemToObject(root, "noise", noise_sets ? cJSON_Parse(noise_sets) : cJSON_CreateNull());

@@ -64,8 +64,9 @@ void al_synth_utt_path(const char *root, const al_synth_plan *plan, const al_syn
 
 /* ---- index.c: index.json, trans files, SPEAKERS.txt ------------------------------------- */
 /* Marks utterances done (with their duration) whose entry in an existing out_dir/index.json
- * matches the plan and whose file exists. No index is not an error. Returns the count. */
-int al_synth_index_resume(const char *out_dir, al_synth_plan *plan);
+ * matches the plan and whose file exists; *done counts them. No index is not an error; an index
+ * of another plan (its "plan" fingerprint differs) is AL_ERR_INVALID. */
+al_status al_synth_index_resume(const char *out_dir, al_synth_plan *plan, int *done);
 
 typedef struct {
     const char *kind; /* "ambience", "music", "babble" */

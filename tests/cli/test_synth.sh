@@ -55,6 +55,13 @@ check "transcripts in the alphabet" bash -c "! cat '$out'/*/*/*/*.trans.txt | cu
 "$AL_CLI" synth --out "$out" --preset tiny --utterances 30 --seed 3 >"$AL_TMP/sum2.txt" 2>/dev/null; rc=$?
 check "rerun exits 0" test $rc -eq 0
 check "rerun keeps all $nflac utterances" grep -q "kept from an earlier run: $nflac," "$AL_TMP/sum2.txt"
+# Another plan into the same directory would mix two corpora's speakers: refused, nothing changed.
+cp "$out/index.json" "$AL_TMP/index.before"
+"$AL_CLI" synth --out "$out" --preset tiny --utterances 30 --seed 4 >/dev/null 2>"$AL_TMP/err.txt"; rc=$?
+check "another plan: exit 1" test $rc -eq 1
+check "another plan: explained" grep -q "holds a corpus of another plan" "$AL_TMP/err.txt"
+check "another plan: index unchanged" cmp -s "$out/index.json" "$AL_TMP/index.before"
+check "another plan: no new audio" test "$(find "$out" -name '*.flac' | wc -l)" -eq "$nflac"
 
 # Only flite and festival on PATH: a clear error, or espeak-ng left out with --allow-missing.
 mkdir -p "$AL_TMP/bin"
