@@ -68,8 +68,11 @@ int al_cmd_info(int argc, char **argv) {
     al_status st;
     if (argc == 3 && !strcmp(argv[1], "--model")) {
         al_ds2_config cfg;
-        st = al_ds2_preset(argv[2], &cfg);
-        if (st == AL_OK) st = al_ds2_new(&cfg, 1, 16, &m);
+        if (al_ds2_preset(argv[2], &cfg) != AL_OK) {
+            fprintf(stderr, "info: --model: %s\n", al_last_error());
+            return 2;
+        }
+        st = al_ds2_new(&cfg, 1, 16, &m);
     } else if (argc == 2 && argv[1][0] != '-') {
         st = al_ckpt_open_model(argv[1], 1, 16, &m);
         if (st == AL_OK) st = al_st_open(argv[1], &f);

@@ -19,7 +19,15 @@ int al_cli_train_option(const char *cmd, int c, const char *arg, al_train_opts *
     switch (c) {
     case 1000: o->train_path = arg; break;
     case 1001: o->dev_path = arg; break;
-    case 1002: o->model = arg; break;
+    case 1002: {
+        al_ds2_config cfg;
+        if (al_ds2_preset(arg, &cfg) != AL_OK) { /* bad usage (exit 2), found before any data is read */
+            fprintf(stderr, "%s: --model: %s\n", cmd, al_last_error());
+            return -1;
+        }
+        o->model = arg;
+        break;
+    }
     case 1003: bad = al_cli_int(cmd, "--epochs", arg, 1, 100000, &v); o->epochs = (int)v; break;
     case 1004: bad = al_cli_int(cmd, "--batch-size", arg, 1, 4096, &v); o->batch_size = (int)v; break;
     case 1005:

@@ -35,6 +35,14 @@ cmp -s "$ckpt" "$AL_TMP/own.safetensors" || fail "logits --out = --checkpoint: t
 rc=0
 "$AL_CLI" logits --checkpoint "$ckpt" "$audio" --out "$AL_TMP/t.safetensors" --threads abc 2>/dev/null || rc=$?
 [[ $rc -eq 2 ]] || fail "logits --threads abc: exit $rc, want 2"
+# an unknown model preset is bad usage (exit 2) for every command that takes one, before any work
+for cmd in "train --train x" "lottery --train x --out $AL_TMP/never" "info"; do
+  rc=0
+  # shellcheck disable=SC2086  # the command and its options are several words on purpose
+  "$AL_CLI" $cmd --model bogus 2> "$AL_TMP/m.log" || rc=$?
+  [[ $rc -eq 2 ]] && grep -q "unknown model preset 'bogus'" "$AL_TMP/m.log" || fail "$cmd --model bogus: exit $rc"
+done
+[[ ! -e $AL_TMP/never ]] || fail "lottery with a bad --model wrote its directory"
 if "$AL_CLI" export --checkpoint "$ckpt" --mask "$AL_TMP/none.safetensors" --out "$AL_TMP/x.safetensors" 2> "$AL_TMP/e.log"; then
   fail "missing mask accepted"
 fi
