@@ -130,6 +130,14 @@ static al_status read_headers(const al_corpus *c, const bool *alive, header_resu
         if (prog) al_progress_add(prog, 1);
     }
     if (prog) al_progress_finish(prog);
+    /* libsndfile keeps the reason a file failed to open in one global, so a reason read in the
+     * parallel loop may be another failing file's: the failures (rare) are read again, one by one. */
+    for (size_t k = 0; k < u; k++)
+        if ((*res)[k].reason != AL_SKIP_N) {
+            free((*res)[k].why);
+            (*res)[k] = (header_result){0};
+            read_header(paths[k], &(*res)[k]);
+        }
     free(paths);
     *n_res = u;
     return AL_OK;
