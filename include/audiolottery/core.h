@@ -104,6 +104,12 @@ void al_text_printf(al_text *t, const char *fmt, ...) __attribute__((format(prin
 /* s as a quoted JSON string: quotes, backslashes and control characters escaped. */
 void al_text_json_string(al_text *t, const char *s);
 
+/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlong forms, no surrogates, at most
+ * U+10FFFF), reading at most n bytes; 0 when there is none. */
+size_t al_utf8_sequence(const char *p, size_t n);
+/* 1 when the n bytes at s are valid UTF-8. */
+int al_utf8_valid(const char *s, size_t n);
+
 /* Monotonic wall clock in seconds. */
 double al_time_now(void);
 

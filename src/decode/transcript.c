@@ -48,30 +48,18 @@ static void write_cues(FILE *out, const al_transcript *t, int vtt) {
     }
 }
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlong forms, no surrogates), 0 if
- * there is none. */
-static size_t utf8_valid_len(const unsigned char *p) {
-    if (p[0] < 0x80) return 1;
-    size_t n = p[0] >= 0xC2 && p[0] <= 0xDF ? 2 : p[0] >= 0xE0 && p[0] <= 0xEF ? 3 : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : 0;
-    unsigned char lo = p[0] == 0xE0 ? 0xA0 : p[0] == 0xF0 ? 0x90 : 0x80;
-    unsigned char hi = p[0] == 0xED ? 0x9F : p[0] == 0xF4 ? 0x8F : 0xBF;
-    if (n && (p[1] < lo || p[1] > hi)) return 0;
-    for (size_t k = 2; k < n; k++)
-        if (p[k] < 0x80 || p[k] > 0xBF) return 0;
-    return n;
-}
-
 /* s with every byte that is not part of valid UTF-8 replaced by U+FFFD: file names are bytes on
  * Linux (e.g. Latin-1 "caf\xe9.wav"), JSON text must be UTF-8. malloc'd; NULL on out of memory. */
 static char *utf8_sanitised(const char *s) {
     char *out = malloc(3 * strlen(s) + 1), *o = out;
     if (!out) return NULL;
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        size_t n = utf8_valid_len(p);
+    size_t left = strlen(s);
+    for (const char *p = s; *p;) {
+        size_t n = al_utf8_sequence(p, left);
         if (n) {
-            memcpy(o, p, n), o += n, p += n;
+            memcpy(o, p, n), o += n, p += n, left -= n;
         } else {
-            memcpy(o, "\xEF\xBF\xBD", 3), o += 3, p++;
+            memcpy(o, "\xEF\xBF\xBD", 3), o += 3, p++, left--;
         }
     }
     *o = '\0';

@@ -172,6 +172,10 @@ al_status al_st_open(const char *path, al_st_file **out) {
         al_st_close(f);
         return st;
     }
+    if (!al_utf8_valid(f->bytes + 8, (size_t)hlen)) {
+        al_st_close(f);
+        return al_error(AL_ERR_FORMAT, "%s: safetensors header is not UTF-8", path);
+    }
     const char *json_end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(f->bytes + 8, (size_t)hlen, &json_end, 0);
     /* the header may be padded with spaces, nothing else */

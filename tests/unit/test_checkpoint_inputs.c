@@ -55,6 +55,8 @@ static void test_safetensors_layout(void) {
                     "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
                     "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
                     8, "tensor 'a' appears twice");
+    expect_st_error("latin1.safetensors", "{\"caf\xe9\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4,
+                    "header is not UTF-8");
     expect_st_error("garbage.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}xyz", 4,
                     "not a JSON object");
 }

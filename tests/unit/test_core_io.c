@@ -125,6 +125,16 @@ static void test_safetensors_rejects_corrupt(void) {
     free(data);
 }
 
+static void test_utf8(void) {
+    CHECK(al_utf8_valid("abc \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 15));
+    CHECK(!al_utf8_valid("caf\xe9", 4));         /* Latin-1 */
+    CHECK(!al_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+    CHECK(!al_utf8_valid("\xed\xa0\x80", 3));     /* a surrogate */
+    CHECK(!al_utf8_valid("\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
+    CHECK(!al_utf8_valid("\xe2\x82", 2));         /* cut short */
+    CHECK(al_utf8_sequence("\xe2\x82\xac", 3) == 3 && al_utf8_sequence("\xe2\x82\xac", 2) == 0);
+}
+
 static void test_bounded_text(void) {
     char buf[64];
     al_text t;
@@ -145,5 +155,5 @@ static void test_bounded_text(void) {
     CHECK(small[8] == 'X' && small[11] == 'X');
 }
 
-AL_TEST_MAIN(test_error_messages, test_rng, test_bounded_text, test_atomic_write_keeps_old_on_abort, test_safetensors_roundtrip,
+AL_TEST_MAIN(test_error_messages, test_rng, test_utf8, test_bounded_text, test_atomic_write_keeps_old_on_abort, test_safetensors_roundtrip,
              test_safetensors_rejects_corrupt)
