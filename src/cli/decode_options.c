@@ -33,7 +33,10 @@ int al_cli_decode_option(const char *cmd, int c, const char *arg, al_cli_decode 
     case 2004: bad = al_cli_int(cmd, "--cutoff-top-n", arg, 0, 100000, &v); d->opts.cutoff_top_n = (int)v; break;
     case 2005:
         bad = al_cli_double(cmd, "--cutoff-prob", arg, 0, 1, &x);
-        if (!bad && x <= 0) bad = fprintf(stderr, "%s: --cutoff-prob: must be > 0 (1: no cutoff)\n", cmd) > 0;
+        if (!bad && x <= 0) {
+            fprintf(stderr, "%s: --cutoff-prob: must be > 0 (1: no cutoff)\n", cmd);
+            bad = 1;
+        }
         d->opts.cutoff_prob = (float)x;
         break;
     case 2006: d->opts.vocab_only = 1; break;

@@ -73,8 +73,9 @@ static al_status check_layout(const char *path, const al_st_file *f, const char 
         const al_st_tensor *t = &f->tensors[i];
         size_t begin = (size_t)((const char *)t->data - data);
         if (begin != at)
-            return al_error(AL_ERR_FORMAT, "%s: tensor '%s' starts at byte %zu of the data, expected %zu (overlap or gap)",
-                            path, t->name, begin, at);
+            return al_error(AL_ERR_FORMAT,
+                            "%s: tensor '%s' starts at byte %zu of the data, expected %zu (overlap or gap)", path,
+                            t->name, begin, at);
         at += t->nbytes;
     }
     if (at != data_size)

@@ -48,7 +48,8 @@ static int parse_log10(const char *s, float *out) {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || *end || errno == ERANGE || !isfinite(v) || v > FLT_MAX || !(isdigit((unsigned char)s[0]) || s[0] == '-' || s[0] == '.'))
+    if (end == s || *end || errno == ERANGE || !isfinite(v) || v > FLT_MAX ||
+        !(isdigit((unsigned char)s[0]) || s[0] == '-' || s[0] == '.'))
         return -1;
     *out = v <= -99 ? -INFINITY : (float)v;
     return 0;

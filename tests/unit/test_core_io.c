@@ -155,5 +155,6 @@ static void test_bounded_text(void) {
     CHECK(small[8] == 'X' && small[11] == 'X');
 }
 
-AL_TEST_MAIN(test_error_messages, test_rng, test_utf8, test_bounded_text, test_atomic_write_keeps_old_on_abort, test_safetensors_roundtrip,
+AL_TEST_MAIN(test_error_messages, test_rng, test_utf8, test_bounded_text, test_atomic_write_keeps_old_on_abort,
+             test_safetensors_roundtrip,
              test_safetensors_rejects_corrupt)

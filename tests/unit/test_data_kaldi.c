@@ -27,7 +27,8 @@ static void setup(void) {
     fx_text(fx_path("%s/data/seg/wav.scp", root_), "r1 wav/r1.wav\nr2 cat /x/r2.wav |\n");
     fx_text(fx_path("%s/data/seg/segments", root_),
             "s1 r1 0.00 1.00\ns2 r1 1.00 2.50\ns3 r2 0 1\ns4 r1 2 1\ns5 r1 0 1\ns7 r1 2.5 -1\ns8 r1 1 -5\n");
-    fx_text(fx_path("%s/data/seg/text", root_), "s1 first\ns2 second\ns3 piped\ns4 bad times\ns6 no segment\ns7 rest\ns8 negative end\n");
+    fx_text(fx_path("%s/data/seg/text", root_),
+            "s1 first\ns2 second\ns3 piped\ns4 bad times\ns6 no segment\ns7 rest\ns8 negative end\n");
 }
 
 static void test_kaldi_plain(void) {

@@ -188,7 +188,8 @@ static void test_malformed(void) {
     expect_error("dup_case.arpa", dup, strlen(dup), AL_ERR_FORMAT, 6, "duplicate 1-gram 'A'");
     const char *dup2 = "\\data\\\nngram 1=2\nngram 2=2\n\n\\1-grams:\n-1 a -1\n-1 b\n\n\\2-grams:\n-1 a b\n-1 A B\n\n\\end\\\n";
     expect_error("dup_bigram.arpa", dup2, strlen(dup2), AL_ERR_FORMAT, 11, "duplicate 2-gram");
-    const char *huge_bow = "\\data\\\nngram 1=2\nngram 2=1\n\n\\1-grams:\n-1 a 1e39\n-1 b\n\n\\2-grams:\n-1 a b\n\n\\end\\\n";
+    const char *huge_bow =
+        "\\data\\\nngram 1=2\nngram 2=1\n\n\\1-grams:\n-1 a 1e39\n-1 b\n\n\\2-grams:\n-1 a b\n\n\\end\\\n";
     /* 1e39 is +inf as a float */
     expect_error("huge_bow.arpa", huge_bow, strlen(huge_bow), AL_ERR_FORMAT, 6, "bad back-off weight '1e39'");
     const char *nodata = "ngram 1=1\n\\1-grams:\n-1 a\n\\end\\\n";
