@@ -1,6 +1,5 @@
 /* audiolottery export: a pruned checkpoint as a compact model file (kept weights only). */
 #include <getopt.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -45,12 +44,11 @@ static const char *find_mask(const char *ckpt, const char *mask_opt, char *buf, 
 
 static double mb(int64_t bytes) { return bytes / 1e6; }
 
-static al_status run(const char *ckpt, const char *mask_opt, const char *out) {
+/* mask_path: from find_mask (NULL: the nonzero weights are kept). */
+static al_status run(const char *ckpt, const char *mask_path, const char *out) {
     al_ds2 *m;
     al_status st = al_ckpt_open_model(ckpt, 1, 16, &m);
     if (st != AL_OK) return st;
-    char buf[4200];
-    const char *mask_path = find_mask(ckpt, mask_opt, buf, sizeof buf);
     uint8_t *mask = NULL;
     if (mask_path) {
         mask = al_mask_new(al_ds2_params(m));
@@ -94,13 +92,10 @@ int al_cmd_export(int argc, char **argv) {
         fprintf(stderr, "export: needs --checkpoint and --out (see --help)\n");
         return 2;
     }
-    /* the mask export reads by default lies beside the checkpoint */
-    char *ckpt_dir = strdup(ckpt), beside[4200];
-    snprintf(beside, sizeof beside, "%s/mask.safetensors", ckpt_dir ? dirname(ckpt_dir) : ".");
-    free(ckpt_dir);
-    const char *inputs[] = {ckpt, mask, beside};
-    if (al_cli_out_is_input("export", out, inputs, 3)) return 2;
-    al_status st = run(ckpt, mask, out);
+    char buf[4200];
+    const char *mask_path = find_mask(ckpt, mask, buf, sizeof buf);
+    if (al_cli_out_is_input("export", out, (const char *const[]){ckpt, mask_path}, 2)) return 2;
+    al_status st = run(ckpt, mask_path, out);
     if (st != AL_OK) fprintf(stderr, "export: %s\n", al_last_error());
     return st == AL_OK ? 0 : 1;
 }
