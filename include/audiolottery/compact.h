@@ -4,8 +4,8 @@
  *   al_compact_stats s;
  *   st = al_compact_save("ticket.safetensors", model, mask, &s);   // mask: one byte per float, 1 = kept
  *   ...
- *   al_ds2 *m;
- *   st = al_ckpt_open_model("ticket.safetensors", 1, max_frames, &m); // reads compact files too
+ *   al_model *m;
+ *   st = al_model_load("ticket.safetensors", &m);                     // reads compact files too
  *
  * Format ("audiolottery-compact-1", a safetensors file; __metadata__ holds format, model (the
  * config JSON) and labels like a checkpoint). A tensor that is not prunable, or keeps every
@@ -25,7 +25,7 @@
 #ifndef AUDIOLOTTERY_COMPACT_H
 #define AUDIOLOTTERY_COMPACT_H
 
-#include "audiolottery/ds2.h"
+#include "audiolottery/model.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,7 +42,7 @@ typedef struct {
 
 /* Writes m's weights and buffers, the prunable ones as kept blocks under mask (NULL: the nonzero
  * weights are the kept ones), atomically. Masked-out weights need not be zero in m. */
-al_status al_compact_save(const char *path, al_ds2 *m, const uint8_t *mask, al_compact_stats *stats);
+al_status al_compact_save(const char *path, al_model *m, const uint8_t *mask, al_compact_stats *stats);
 
 /* Whether f is a compact model file. */
 int al_compact_is(const al_st_file *f);

@@ -24,14 +24,17 @@
  *
  * Layout: x (N, 1, 161, T) zero-padded normalised spectrograms; logits (T_out, N, 29) time-major.
  *
+ * This is DeepSpeech2's own API, one set of weights with one state (the tests and benchmarks of the
+ * model use it); everything else reaches DeepSpeech2 through audiolottery/model.h (family "ds2",
+ * src/model/ds2/ds2_family.c), which keeps weights and per-thread states apart.
+ *
  * Ownership: the model owns its parameter table and workspaces; a model belongs to one thread at
  * a time (its calls parallelise internally with OpenMP).
  */
 #ifndef AUDIOLOTTERY_DS2_H
 #define AUDIOLOTTERY_DS2_H
 
-#include "audiolottery/param.h"
-#include "audiolottery/prune.h"
+#include "audiolottery/model.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -67,7 +70,7 @@ al_status al_ds2_config_check(const al_ds2_config *cfg);
  * PyTorch): conv channels from conv.seq_module.0.weight, hidden size and layer count from the
  * rnns.k.rnn tensors, classes from fc.0.module.1.weight. Errors name what is missing or
  * inconsistent (a layer missing between others, a shape that disagrees, a DataParallel "module."
- * prefix). */
+ * prefix). AL_ERR_NOT_FOUND when f has no conv.seq_module.0.weight (not a DeepSpeech2 at all). */
 al_status al_ds2_config_infer(const al_st_file *f, const char *path, al_ds2_config *cfg);
 
 /* Frames after the two convolutions for an input of `frames` frames. */
@@ -111,56 +114,29 @@ al_status al_ds2_backward(al_ds2 *m, const float *dlogits);
 
 /* ---- sparse inference (ds2_sparse.c) ------------------------------------------------------
  * Usage (a pruned checkpoint: masked weights are exactly zero):
- *   al_ds2_sparse_report r;
- *   st = al_ds2_sparsify(m, mask, AL_DS2_FORMAT_AUTO, &r);   // mask NULL: keep the nonzeros
- *   al_ds2_forward(m, 0, ...);                               // eval mode now runs sparse
- *   al_ds2_densify(m);                                       // back to dense (al_ds2_free also frees)
+ *   al_sparse_report r;
+ *   st = al_ds2_sparsify(m, mask, AL_WEIGHT_FORMAT_AUTO, &r); // mask NULL: keep the nonzeros
+ *   al_ds2_forward(m, 0, ...);                                // eval mode now runs sparse
+ *   al_ds2_densify(m);                                        // back to dense (al_ds2_free also frees)
  * sparsify copies the conv and LSTM weights as they are now into sparse matrices, each in the
  * format that is fastest for its mask structure, density and product width (thresholds measured
- * by bench_sparse, see ds2_sparse.c); the output linear (classes x H, under 1% of the work) stays
- * dense. Only eval-mode forwards (train = 0) use them: change the weights afterwards only
- * together with another al_ds2_sparsify (which replaces the matrices) or al_ds2_densify. Logits
- * equal the dense path's up to float rounding (summation order). */
-typedef enum {
-    AL_DS2_FORMAT_AUTO = 0, /* sparsify: choose per weight */
-    AL_DS2_FORMAT_DENSE,    /* sgemm on the parameter table's weight */
-    AL_DS2_FORMAT_CSR,
-    AL_DS2_FORMAT_BSR8      /* 8 x 1 blocks (8 consecutive output rows, one input column) */
-} al_ds2_format;
-
-#define AL_DS2_SPARSE_MAX 64 /* weights a report holds: 2 convs + 4 per LSTM layer */
-
-typedef struct {
-    char name[AL_PARAM_NAME_MAX];
-    int rows, cols;       /* the product's matrix: LSTM (4H, In) or (4H, H); conv the repacked
-                             (kernel columns per phase x C_out, phases x C_in x kh) */
-    int n;                /* product width the choice assumed: the recurrent step's rows (1 at
-                             inference, the batch in training), or a wide block of frames (input
-                             projection, conv tiles) */
-    double kept;          /* kept weights / weights of the tensor */
-    double stored;        /* values the chosen format stores / (rows x cols): the share of dense work */
-    al_ds2_format format; /* the choice */
-} al_ds2_sparse_weight;
-
-typedef struct {
-    int n;                                /* weights (2 + 4 L) */
-    al_ds2_sparse_weight w[AL_DS2_SPARSE_MAX];
-} al_ds2_sparse_report;
-
-/* mask: one byte per float of the parameter table (audiolottery/prune.h), NULL keeps nonzeros.
- * format: AL_DS2_FORMAT_AUTO chooses per weight, another value forces it for every weight. r
- * (may be NULL) receives the choices. On failure the model keeps what it had. */
-al_status al_ds2_sparsify(al_ds2 *m, const uint8_t *mask, al_ds2_format format, al_ds2_sparse_report *r);
+ * by bench_sparse, see src/infer/weight_format.c), chosen for the model's batch and frame capacity;
+ * the output linear (classes x H, under 1% of the work) stays dense. Only eval-mode forwards
+ * (train = 0) use them: change the weights afterwards only together with another al_ds2_sparsify
+ * (which replaces the matrices) or al_ds2_densify. Logits equal the dense path's up to float
+ * rounding (summation order). The report has 2 + 4 L entries: the convs, then per layer and
+ * direction W_ih, W_hh. mask: one byte per float of the parameter table (audiolottery/prune.h).
+ * format: AUTO chooses per weight, another value forces it for every weight. On failure the model
+ * keeps what it had. */
+al_status al_ds2_sparsify(al_ds2 *m, const uint8_t *mask, al_weight_format format, al_sparse_report *r);
 void al_ds2_densify(al_ds2 *m);
-/* "auto", "dense", "csr", "bsr8x1" */
-const char *al_ds2_format_name(al_ds2_format f);
 
 /* ---- sparse training (ds2_sparse_train.c) -------------------------------------------------
  * Usage (a lottery level: the mask is fixed for the run and the optimizer keeps masked weights at 0):
- *   st = al_ds2_sparse_train(m, mask, AL_DS2_FORMAT_AUTO, &r);   // after the weights are loaded
+ *   st = al_ds2_sparse_train(m, mask, AL_WEIGHT_FORMAT_AUTO, &r);  // after the weights are loaded
  *   per step: al_ds2_forward(m, 1, ...); al_ds2_backward(m, ...); al_optim_step(opt, t, mask);
- *             st = al_ds2_sparse_refresh(m);                      // after EVERY change of the weights
- *   al_ds2_sparse_train_off(m);                                   // back to dense (al_ds2_free also frees)
+ *             st = al_ds2_sparse_refresh(m);                       // after EVERY change of the weights
+ *   al_ds2_sparse_train_off(m);                                    // back to dense (al_ds2_free also frees)
  * Copies the conv and LSTM weights into sparse matrices, each in the format that makes its
  * training step fastest (AUTO; thresholds in ds2_sparse_train.c) or
  * the one forced; training-mode forwards and backwards then run on them. Separate from the eval-mode
@@ -171,7 +147,7 @@ const char *al_ds2_format_name(al_ds2_format f);
  * weight_orig * mask): steps equal dense training up to float rounding. With AUTO, when every weight
  * trains faster dense nothing is kept (al_ds2_sparse_training gives 0). On failure the model keeps what
  * it had. */
-al_status al_ds2_sparse_train(al_ds2 *m, const uint8_t *mask, al_ds2_format format, al_ds2_sparse_report *r);
+al_status al_ds2_sparse_train(al_ds2 *m, const uint8_t *mask, al_weight_format format, al_sparse_report *r);
 /* Copies the current weights into the sparse matrices (O(stored values)); nothing when dense. */
 al_status al_ds2_sparse_refresh(al_ds2 *m);
 void al_ds2_sparse_train_off(al_ds2 *m);

@@ -25,7 +25,7 @@
  * level 0's trained weights to the level's sparsity, keeping those weights, then training).
  * With prune.structure block or channel (see prune.h) the trunk and every branch prune whole
  * blocks or channels (random branches: random blocks or channels, same counts); the model's units
- * for channel pruning come from al_ds2_units; target_percent then counts blocks or channels.
+ * for channel pruning come from al_model_units; target_percent then counts blocks or channels.
  */
 #ifndef AUDIOLOTTERY_LOTTERY_H
 #define AUDIOLOTTERY_LOTTERY_H

@@ -25,7 +25,7 @@
  *              full block's size (L1 x KM/s, L2 x sqrt(KM/s) for s weights), so every block
  *              competes on its mean magnitude. Position order: tensors in table order, blocks
  *              row-major within a tensor.
- *   channel    whole output units described by the model (al_prune_units, e.g. al_ds2_units): a
+ *   channel    whole output units described by the model (al_prune_units, from al_model_units): a
  *              unit is scored on its output rows only (its "scored" slices) and, when pruned,
  *              also takes its consumer slices (the columns that read it) to zero. A unit belongs to
  *              the pool of its owner, the tensor of its first slice; ignore and rate rules must
@@ -63,7 +63,7 @@ typedef struct {
 } al_prune_slice;
 
 /* Units for --structure channel: unit u is slices[start[u] .. start[u + 1]); its first slice is
- * scored and names its owner tensor. Built by the model (al_ds2_units); the pruning code only
+ * scored and names its owner tensor. Built by the model family (al_model_units); the pruning code only
  * reads slices. */
 typedef struct {
     int n_units, n_slices, cap_units, cap_slices;

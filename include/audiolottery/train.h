@@ -1,4 +1,4 @@
-/* audiolottery training, evaluation and checkpoints for the DeepSpeech2 model.
+/* audiolottery training, evaluation and checkpoints, for every model family (audiolottery/model.h).
  *
  * Usage:
  *   al_train_opts o = al_train_defaults();      // the seed paper's recipe
@@ -12,7 +12,7 @@
  * uninterrupted run with the same seed and thread count: batch order, SpecAugment and noise draws
  * come from per-(seed, epoch, batch, utterance) random streams, so no RNG state is carried.
  *
- * Checkpoints are safetensors: the model's tensors under deepspeech.pytorch names (BatchNorm
+ * Checkpoints are safetensors: the model's tensors under its family's PyTorch names (BatchNorm
  * num_batches_tracked included, so torch's load_state_dict(strict=True) accepts them), optimizer
  * moments as "optimizer.exp_avg.<name>" / "optimizer.exp_avg_sq.<name>", and in __metadata__
  * the model and training config (JSON), labels, epoch, step, learning rate and best dev score.
@@ -23,8 +23,8 @@
 #include "audiolottery/audio.h"
 #include "audiolottery/beam.h"
 #include "audiolottery/data.h"
-#include "audiolottery/ds2.h"
 #include "audiolottery/metrics.h"
+#include "audiolottery/model.h"
 #include "audiolottery/optim.h"
 
 #ifdef __cplusplus
@@ -33,7 +33,7 @@ extern "C" {
 
 /* ---- batches ------------------------------------------------------------------------------ */
 /* Turns utterances into a padded model input: audio read and resampled, optionally augmented,
- * DS2 spectrogram, optionally SpecAugment. Parallel over utterances (one featurizer per thread);
+ * the features the model asks for (al_model_input), optionally SpecAugment. Parallel over utterances (one featurizer per thread);
  * utterance i of batch b in epoch e draws from the random stream (seed, e, b, i). */
 typedef struct {
     const al_corpus *corpus;
@@ -45,7 +45,8 @@ typedef struct {
 
 typedef struct {
     int N, T;            /* utterances, frames of the longest */
-    float *x;            /* (N, 1, bins, T) zero-padded */
+    al_input_spec input; /* the features computed */
+    float *x;            /* (N, bins, T) zero-padded */
     int *lengths;        /* (N) frames */
     int *targets;        /* concatenated label indices (no blanks) */
     int *target_lengths; /* (N) */
@@ -59,13 +60,10 @@ typedef struct {
     char (*messages)[512];
 } al_batch;
 
-al_status al_batch_alloc(al_batch *b, int max_batch, int max_frames, int max_labels);
+al_status al_batch_alloc(al_batch *b, const al_input_spec *input, int max_batch, int max_frames, int max_labels);
 void al_batch_free(al_batch *b);
 /* Fills b with utterances items[0..n) of the source's corpus. Errors name the utterance's file. */
 al_status al_batch_load(al_batch *b, const al_batch_source *src, const size_t *items, int n, int epoch, int batch_index);
-
-/* Frames of the DS2 spectrogram of `seconds` of 16 kHz audio. */
-int al_frames_for_seconds(double seconds);
 
 /* ---- checkpoints -------------------------------------------------------------------------- */
 typedef struct {
@@ -82,20 +80,13 @@ typedef struct {
     char config_json[4096]; /* the resolved training config */
 } al_ckpt_state;
 
-/* The model config as the JSON that checkpoints keep under the metadata key "model". */
-void al_ckpt_model_json(const al_ds2_config *c, char *buf, size_t n);
-
-/* Writes model tensors, (optionally) optimizer moments and the state, atomically. */
-al_status al_ckpt_save(const char *path, al_ds2 *m, const al_optim *opt, const al_ckpt_state *s);
-
-/* Opens a checkpoint (ours, or a PyTorch state_dict of a DeepSpeech2 in safetensors with the
- * deepspeech.pytorch names and no metadata): builds the model from the metadata's config or,
- * without it, from the tensor names and shapes, and loads the weights and BatchNorm buffers. */
-al_status al_ckpt_open_model(const char *path, int max_batch, int max_frames, al_ds2 **model);
+/* Writes model tensors (al_model_write_tensors), (optionally) optimizer moments and the state,
+ * atomically. al_model_load reads the model back. */
+al_status al_ckpt_save(const char *path, al_model *m, const al_optim *opt, const al_ckpt_state *s);
 
 /* Resuming: loads weights, optimizer moments (and step) and the state into an existing model and
  * optimizer built with the same config. Errors name the file and what does not match. */
-al_status al_ckpt_restore(const char *path, al_ds2 *m, al_optim *opt, al_ckpt_state *state);
+al_status al_ckpt_restore(const char *path, al_model *m, al_optim *opt, al_ckpt_state *state);
 
 /* ---- evaluation --------------------------------------------------------------------------- */
 typedef struct {
@@ -103,11 +94,11 @@ typedef struct {
     double seconds; /* audio evaluated */
 } al_eval_result;
 
-/* Decodes every utterance in corpus (eval-mode BatchNorm), batches of batch_size sorted by
+/* Decodes every utterance in corpus with state s's model (eval mode), batches of batch_size sorted by
  * duration: greedy when beam is NULL, else CTC prefix beam search with beam's options (LM, alpha,
  * beta). hyp_out: NULL, or receives corpus->n malloc'd strings (caller frees each and the array).
- * The model must have capacity for batch_size x the corpus's longest utterance. */
-al_status al_evaluate(al_ds2 *m, const al_corpus *corpus, const al_alphabet *a, int batch_size,
+ * The state must have capacity for batch_size x the corpus's longest utterance. CTC heads only. */
+al_status al_evaluate(al_model_state *s, const al_corpus *corpus, const al_alphabet *a, int batch_size,
                       const al_beam_opts *beam, al_eval_result *r, char ***hyp_out);
 
 /* The two steps of al_evaluate, so that decoding can be repeated without the model (tune-lm):
@@ -118,7 +109,7 @@ typedef struct {
     int T;
 } al_utt_logits;
 
-al_status al_corpus_logits(al_ds2 *m, const al_corpus *corpus, const al_alphabet *a, int batch_size,
+al_status al_corpus_logits(al_model_state *s, const al_corpus *corpus, const al_alphabet *a, int batch_size,
                            al_utt_logits **out);
 void al_utt_logits_free(al_utt_logits *l, size_t n);
 al_status al_decode_and_score(const al_utt_logits *l, const al_corpus *corpus, int C, const al_alphabet *a,
@@ -133,7 +124,7 @@ const char *al_select_metric_name(al_select_metric m); /* "wer" | "cer" */
 al_status al_select_metric_parse(const char *s, al_select_metric *m);
 
 typedef struct {
-    const char *model;      /* preset, default "ds2-small" */
+    const char *model;      /* preset of any family (al_model_preset_names), default "ds2-small" */
     const char *train_path; /* any corpus layout al_corpus_load reads */
     const char *dev_path;   /* for model selection (never test) */
     al_select_metric select_by; /* AL_SELECT_WER */
@@ -160,7 +151,7 @@ typedef struct {
                                (a late-rewinding point) */
     const char *capture_path;
     int dense_train;        /* 1: train a masked run on dense sgemm only. 0 (default): conv weights whose
-                               mask makes a sparse format faster train on it (al_ds2_sparse_train); equal
+                               mask makes a sparse format faster train on it (al_model_sparse_train); equal
                                results up to float rounding */
 } al_train_opts;
 
@@ -187,7 +178,7 @@ al_status al_train(const al_train_opts *o, al_train_result *r);
 /* The starting point of a run: weights from init_from (or a fresh seeded initialisation) with the
  * mask applied. *mask_out (may be NULL) receives the mask (table->total bytes, malloc'd), or NULL
  * when the run has none. Used by al_train and by tests of the lottery's rewinding. */
-al_status al_train_initial_weights(const al_train_opts *o, al_ds2 *m, uint8_t **mask_out);
+al_status al_train_initial_weights(const al_train_opts *o, al_model *m, uint8_t **mask_out);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 /* audiolottery bench-infer: batch-1 real-time factor of a checkpoint, dense against sparse
- * (al_ds2_sparsify) against PyTorch dense on the same weights. */
+ * (al_model_sparsify) against PyTorch dense on the same weights. */
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -9,9 +9,8 @@
 
 #include "audiolottery/al.h"
 #include "audiolottery/audio.h"
-#include "audiolottery/ds2.h"
+#include "audiolottery/model.h"
 #include "audiolottery/prune.h"
-#include "audiolottery/train.h"
 #include "cli/cli_args.h"
 #include "cli/commands.h"
 
@@ -23,7 +22,7 @@ typedef struct {
     const char *ckpt, *audio, *torch_script;
     double seconds;
     int repeats, threads;
-    al_ds2_format format;
+    al_weight_format format;
 } options;
 
 static void usage(FILE *out) {
@@ -31,8 +30,8 @@ static void usage(FILE *out) {
             "usage: audiolottery bench-infer --checkpoint FILE [options]\n\n"
             "Times the model forward (eval mode, batch 1; features excluded, their time printed apart) on one\n"
             "utterance, as the real-time factor RTF = processing seconds / audio seconds, median of the repeats\n"
-            "after a warm-up, for: our dense path; our sparse path (al_ds2_sparsify: conv and LSTM weights as\n"
-            "dense, CSR or 8x1 block-sparse, chosen per weight from its mask and the product's width; the\n"
+            "after a warm-up, for: our dense path; our sparse path (al_model_sparsify: DeepSpeech2's conv and LSTM\n"
+            "weights as dense, CSR or 8x1 block-sparse, chosen per weight from its mask and the product's width; the\n"
             "choices are printed); PyTorch dense on the same weights when %s has torch (as many threads,\n"
             "LD_LIBRARY_PATH=%s). Masks come from the checkpoint's <name>_mask tensors, or are\n"
             "the nonzero weights when it has none.\n\n"
@@ -68,8 +67,9 @@ static float *synth_signal(int64_t n) {
     return s;
 }
 
-/* The utterance's features (bins, frames), its seconds and the featurizer's seconds. */
-static al_status features(const options *o, float **feat, int *bins, int *frames, double *audio_s, double *feat_s) {
+/* The utterance's features as the model wants them (bins, frames), its seconds and the featurizer's
+ * seconds. */
+static al_status features(const options *o, const al_input_spec *in, float **feat, int *bins, int *frames, double *audio_s, double *feat_s) {
     al_audio a = {0};
     al_status st = AL_OK;
     if (o->audio) st = al_audio_read(o->audio, NULL, &a);
@@ -80,9 +80,8 @@ static al_status features(const options *o, float **feat, int *bins, int *frames
         if (!a.samples) st = al_error(AL_ERR_NOMEM, "out of memory for %.1f s of audio", o->seconds);
     }
     if (st != AL_OK) return st;
-    al_feature_opts fo = al_feature_defaults(AL_FEAT_SPECTROGRAM);
     al_featurizer *fz = NULL;
-    st = al_featurizer_new(&fo, &fz);
+    st = al_featurizer_new(&in->features, &fz);
     double t0 = al_time_now();
     if (st == AL_OK) st = al_featurizer_compute(fz, a.samples, a.n, feat, bins, frames);
     *feat_s = al_time_now() - t0;
@@ -99,13 +98,13 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 /* Median seconds of o->repeats forwards after one warm-up; logits of the last in out. */
-static al_status time_forward(al_ds2 *m, const options *o, const float *feat, int frames, float *out, double *median) {
+static al_status time_forward(al_model_state *m, const options *o, const float *feat, int frames, float *out, double *median) {
     double *t = malloc(sizeof(double) * o->repeats);
     if (!t) return al_error(AL_ERR_NOMEM, "out of memory");
     int out_len;
     for (int r = -1; r < o->repeats; r++) {
         double t0 = al_time_now();
-        int T1 = al_ds2_forward(m, 0, feat, &frames, 1, frames, out, &out_len);
+        int T1 = al_model_forward(m, 0, feat, &frames, 1, frames, out, &out_len);
         if (T1 < 0) {
             free(t);
             return (al_status)T1;
@@ -119,27 +118,27 @@ static al_status time_forward(al_ds2 *m, const options *o, const float *feat, in
 }
 
 /* The checkpoint's mask (table->total bytes, malloc'd), or NULL when it has no <name>_mask tensor. */
-static al_status read_mask(const char *path, al_ds2 *m, uint8_t **mask) {
+static al_status read_mask(const char *path, al_model *m, uint8_t **mask) {
     *mask = NULL;
     al_st_file *f;
     al_status st = al_st_open(path, &f);
     if (st != AL_OK) return st;
     int has = al_mask_present(f);
-    const al_param_table *t = al_ds2_params(m);
+    const al_param_table *t = al_model_params(m);
     if (has && !(*mask = malloc(t->total))) st = al_error(AL_ERR_NOMEM, "out of memory");
     if (has && st == AL_OK) st = al_mask_read(t, f, path, *mask);
     al_st_close(f);
     return st;
 }
 
-static void print_choices(const al_ds2_sparse_report *r) {
+static void print_choices(const al_sparse_report *r) {
     printf("%-34s %11s %6s %7s %7s  %s\n", "weight", "matrix", "n", "kept", "stored", "format");
     for (int i = 0; i < r->n; i++) {
-        const al_ds2_sparse_weight *w = &r->w[i];
+        const al_weight_choice *w = &r->w[i];
         char shape[32];
         snprintf(shape, sizeof shape, "%dx%d", w->rows, w->cols);
         printf("%-34s %11s %6d %6.1f%% %6.1f%%  %s\n", w->name, shape, w->n, 100.0 * w->kept, 100.0 * w->stored,
-               al_ds2_format_name(w->format));
+               al_weight_format_name(w->format));
     }
 }
 
@@ -217,33 +216,36 @@ static al_status run(const options *o) {
     float *feat = NULL;
     int bins, frames;
     double audio_s, feat_s;
-    al_status st = features(o, &feat, &bins, &frames, &audio_s, &feat_s);
-    al_ds2 *m = NULL;
-    if (st == AL_OK) st = al_ckpt_open_model(o->ckpt, 1, frames, &m);
-    if (st == AL_OK && bins != al_ds2_cfg(m)->n_bins)
-        st = al_error(AL_ERR_FORMAT, "the utterance has %d bins, the model expects %d", bins, al_ds2_cfg(m)->n_bins);
+    al_model *m = NULL;
+    al_model_state *s = NULL;
+    al_status st = al_model_load(o->ckpt, &m);
+    const al_input_spec in = m ? al_model_input(m) : (al_input_spec){0};
+    if (st == AL_OK) st = features(o, &in, &feat, &bins, &frames, &audio_s, &feat_s);
+    if (st == AL_OK) st = al_model_state_new(m, 1, frames, &s);
     uint8_t *mask = NULL;
     if (st == AL_OK) st = read_mask(o->ckpt, m, &mask);
     if (st != AL_OK) {
-        al_ds2_free(m);
+        al_model_state_free(s);
+        al_model_free(m);
         al_free(feat);
         return st;
     }
-    const al_ds2_config *c = al_ds2_cfg(m);
-    const size_t n_out = (size_t)al_ds2_output_length(frames) * c->n_classes;
+    const size_t n_out = (size_t)al_model_output_length(m, frames) * al_model_classes(m);
     float *dense = malloc(sizeof(float) * n_out), *sparse = malloc(sizeof(float) * n_out);
-    printf("bench-infer: %s (C %d, %d x %d), %.2f s %s utterance (%d frames), %d thread%s, median of %d runs\n",
-           o->ckpt, c->conv_channels, c->hidden_layers, c->hidden_size, audio_s, o->audio ? "audio" : "synthetic",
-           frames, o->threads, o->threads > 1 ? "s" : "", o->repeats);
+    char config[512];
+    al_model_describe(m, config, sizeof config);
+    printf("bench-infer: %s (%s), %.2f s %s utterance (%d frames), %d thread%s, median of %d runs\n", o->ckpt,
+           config, audio_s, o->audio ? "audio" : "synthetic", frames, o->threads, o->threads > 1 ? "s" : "",
+           o->repeats);
     printf("RTF = model forward seconds / audio seconds, features excluded (features alone: %.4f s, RTF %.5f)\n",
            feat_s, feat_s / audio_s);
     printf("masks: %s\n", mask ? "the checkpoint's _mask tensors" : "none in the checkpoint: the nonzero weights");
     double t_dense = 0, t_sparse = 0;
-    al_ds2_sparse_report r;
+    al_sparse_report r;
     if (!dense || !sparse) st = al_error(AL_ERR_NOMEM, "out of memory");
-    if (st == AL_OK) st = time_forward(m, o, feat, frames, dense, &t_dense);
-    if (st == AL_OK) st = al_ds2_sparsify(m, mask, o->format, &r);
-    if (st == AL_OK) st = time_forward(m, o, feat, frames, sparse, &t_sparse);
+    if (st == AL_OK) st = time_forward(s, o, feat, frames, dense, &t_dense);
+    if (st == AL_OK) st = al_model_sparsify(m, mask, o->format, 1, frames, &r);
+    if (st == AL_OK) st = time_forward(s, o, feat, frames, sparse, &t_sparse);
     if (st == AL_OK) {
         double diff = 0.0, scale = 1e-30;
         for (size_t i = 0; i < n_out; i++) {
@@ -266,7 +268,8 @@ static al_status run(const options *o) {
     free(dense);
     free(sparse);
     free(mask);
-    al_ds2_free(m);
+    al_model_state_free(s);
+    al_model_free(m);
     al_free(feat);
     return st;
 }
@@ -276,7 +279,7 @@ int al_cmd_bench_infer(int argc, char **argv) {
         {"checkpoint", 1, 0, 'c'}, {"audio", 1, 0, 'a'},  {"seconds", 1, 0, 's'},      {"repeats", 1, 0, 'r'},
         {"threads", 1, 0, 'j'},    {"format", 1, 0, 'f'}, {"torch-script", 1, 0, 't'}, {"help", 0, 0, 'h'},
         {0, 0, 0, 0}};
-    options o = {.seconds = 10.0, .repeats = 5, .threads = 1, .format = AL_DS2_FORMAT_AUTO};
+    options o = {.seconds = 10.0, .repeats = 5, .threads = 1, .format = AL_WEIGHT_FORMAT_AUTO};
     int c;
     int64_t v;
     optind = 1;
@@ -295,16 +298,12 @@ int al_cmd_bench_infer(int argc, char **argv) {
             if (al_cli_int("bench-infer", "--threads", optarg, 1, 1024, &v)) return 2;
             o.threads = (int)v;
             break;
-        case 'f': {
-            int ok = 0;
-            for (int f = AL_DS2_FORMAT_AUTO; f <= AL_DS2_FORMAT_BSR8 && !ok; f++)
-                if (!strcmp(optarg, al_ds2_format_name((al_ds2_format)f))) o.format = (al_ds2_format)f, ok = 1;
-            if (!ok) {
-                fprintf(stderr, "bench-infer: --format: '%s' is not auto, csr, bsr8x1 or dense\n", optarg);
+        case 'f':
+            if (al_weight_format_parse(optarg, &o.format) != AL_OK) {
+                fprintf(stderr, "bench-infer: --format: %s\n", al_last_error());
                 return 2;
             }
             break;
-        }
         case 't': o.torch_script = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;

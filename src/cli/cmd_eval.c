@@ -106,14 +106,15 @@ int al_cmd_eval(int argc, char **argv) {
         return 2;
     }
     al_corpus *corpus = NULL;
-    al_ds2 *m = NULL;
+    al_model *m = NULL;
+    al_model_state *ms = NULL;
     char **hyps = NULL;
     al_eval_result r;
     al_status st = al_cli_decode_end(&dec);
-    if (st == AL_OK) st = al_cli_open_corpus_and_model(corpus_path, max_duration, ckpt, (int)batch, &corpus, &m);
+    if (st == AL_OK) st = al_cli_open_corpus_and_model(corpus_path, max_duration, ckpt, (int)batch, &corpus, &m, &ms);
     al_alphabet a = al_alphabet_default();
     double t0 = al_time_now();
-    if (st == AL_OK) st = al_evaluate(m, corpus, &a, (int)batch, al_cli_decode_opts(&dec), &r, &hyps);
+    if (st == AL_OK) st = al_evaluate(ms, corpus, &a, (int)batch, al_cli_decode_opts(&dec), &r, &hyps);
     if (st == AL_OK && hyps_path) st = write_hyps(hyps_path, corpus, hyps);
     if (st == AL_OK && trn_dir) st = write_trn(trn_dir, corpus, hyps);
     if (st == AL_OK && errors) st = write_errors(errors, corpus, hyps);
@@ -134,7 +135,8 @@ int al_cmd_eval(int argc, char **argv) {
         for (size_t i = 0; i < corpus->n; i++) free(hyps[i]);
     free(hyps);
     al_cli_decode_free(&dec);
-    al_ds2_free(m);
+    al_model_state_free(ms);
+    al_model_free(m);
     al_corpus_free(corpus);
     return st == AL_OK ? 0 : 1;
 }

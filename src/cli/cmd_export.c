@@ -46,13 +46,13 @@ static double mb(int64_t bytes) { return bytes / 1e6; }
 
 /* mask_path: from find_mask (NULL: the nonzero weights are kept). */
 static al_status run(const char *ckpt, const char *mask_path, const char *out) {
-    al_ds2 *m;
-    al_status st = al_ckpt_open_model(ckpt, 1, 16, &m);
+    al_model *m;
+    al_status st = al_model_load(ckpt, &m);
     if (st != AL_OK) return st;
     uint8_t *mask = NULL;
     if (mask_path) {
-        mask = al_mask_new(al_ds2_params(m));
-        st = mask ? al_mask_load(al_ds2_params(m), mask_path, mask) : al_error(AL_ERR_NOMEM, "out of memory");
+        mask = al_mask_new(al_model_params(m));
+        st = mask ? al_mask_load(al_model_params(m), mask_path, mask) : al_error(AL_ERR_NOMEM, "out of memory");
         if (st == AL_OK) fprintf(stderr, "mask: %s\n", mask_path);
     } else {
         fprintf(stderr, "mask: none found; the nonzero weights are the kept ones\n");
@@ -69,7 +69,7 @@ static al_status run(const char *ckpt, const char *mask_path, const char *out) {
                mb(s.dense_bytes), (double)s.dense_bytes / s.bytes, ckpt, mb(ckpt_bytes));
     }
     free(mask);
-    al_ds2_free(m);
+    al_model_free(m);
     return st;
 }
 

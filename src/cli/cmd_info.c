@@ -3,16 +3,17 @@
 #include <string.h>
 
 #include "audiolottery/al.h"
-#include "audiolottery/train.h"
 #include "cli/commands.h"
 
 static void usage(FILE *out) {
+    char presets[512];
+    al_model_preset_names(presets, sizeof presets);
     fprintf(out,
             "usage: audiolottery info --model PRESET\n"
             "       audiolottery info CHECKPOINT\n\n"
             "Prints the parameter table (name, shape, count, prunable; for a checkpoint with masks the kept\n"
             "share of each tensor), total and prunable counts, and the config. Presets: %s.\n",
-            al_ds2_preset_names());
+            presets);
 }
 
 /* Kept weights of entry p according to f's "<name>_mask" tensor (or, in a compact model file, its
@@ -29,8 +30,8 @@ static int64_t kept_by_mask(const al_st_file *f, const al_param *p) {
     return kept;
 }
 
-static void print_table(al_ds2 *m, const al_st_file *f) {
-    const al_param_table *t = al_ds2_params(m);
+static void print_table(al_model *m, const al_st_file *f) {
+    const al_param_table *t = al_model_params(m);
     printf("%-44s %-16s %12s %-8s %s\n", "name", "shape", "count", "prunable", "kept");
     int64_t kept_total = 0, masked_numel = 0;
     for (int i = 0; i < t->n; i++) {
@@ -53,9 +54,9 @@ static void print_table(al_ds2 *m, const al_st_file *f) {
     if (masked_numel)
         printf("masks: %lld of %lld masked weights kept (%.2f%%)\n", (long long)kept_total, (long long)masked_numel,
                100.0 * kept_total / masked_numel);
-    const al_ds2_config *c = al_ds2_cfg(m);
-    printf("config: ds2, conv channels %d, %d bidirectional LSTM layers of %d, %d bins, %d classes\n",
-           c->conv_channels, c->hidden_layers, c->hidden_size, c->n_bins, c->n_classes);
+    char config[512];
+    al_model_describe(m, config, sizeof config);
+    printf("config: %s\n", config);
 }
 
 int al_cmd_info(int argc, char **argv) {
@@ -63,18 +64,18 @@ int al_cmd_info(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
-    al_ds2 *m = NULL;
+    al_model *m = NULL;
     al_st_file *f = NULL;
     al_status st;
     if (argc == 3 && !strcmp(argv[1], "--model")) {
-        al_ds2_config cfg;
-        if (al_ds2_preset(argv[2], &cfg) != AL_OK) {
+        if (!al_model_family_for_preset(argv[2])) { /* bad usage (exit 2) */
+            al_model_new_preset(argv[2], &m);      /* for its message, which lists the presets */
             fprintf(stderr, "info: --model: %s\n", al_last_error());
             return 2;
         }
-        st = al_ds2_new(&cfg, 1, 16, &m);
+        st = al_model_new_preset(argv[2], &m);
     } else if (argc == 2 && argv[1][0] != '-') {
-        st = al_ckpt_open_model(argv[1], 1, 16, &m);
+        st = al_model_load(argv[1], &m);
         if (st == AL_OK) st = al_st_open(argv[1], &f);
         if (st == AL_OK) {
             const char *keys[] = {"state", "config"};
@@ -87,12 +88,12 @@ int al_cmd_info(int argc, char **argv) {
     }
     if (st != AL_OK) {
         fprintf(stderr, "info: %s\n", al_last_error());
-        al_ds2_free(m);
+        al_model_free(m);
         al_st_close(f);
         return 1;
     }
     print_table(m, f);
-    al_ds2_free(m);
+    al_model_free(m);
     al_st_close(f);
     return 0;
 }

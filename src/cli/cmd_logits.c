@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "audiolottery/al.h"
-#include "audiolottery/train.h"
 #include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "cli/input_names.h"
@@ -42,24 +41,24 @@ static void log_softmax_rows(float *out, const float *logits, int T, int C) {
     }
 }
 
-static al_status run(const char *ckpt, al_cli_input *in, int n, const char *out_path) {
+static al_status run(al_model *m, al_cli_input *in, int n, const char *out_path) {
     int max_frames = al_cli_max_frames(in, n);
-    al_ds2 *m;
-    al_status st = al_ckpt_open_model(ckpt, 1, max_frames, &m);
+    al_model_state *s;
+    al_status st = al_model_state_new(m, 1, max_frames, &s);
     if (st != AL_OK) return st;
-    const al_ds2_config *cfg = al_ds2_cfg(m);
-    size_t cap = (size_t)al_ds2_output_length(max_frames) * cfg->n_classes;
+    const int C = al_model_classes(m);
+    size_t cap = (size_t)al_model_output_length(m, max_frames) * C;
     float *logits = malloc(sizeof(float) * cap), *logp = malloc(sizeof(float) * cap);
     al_st_writer *w = al_st_writer_new();
     if (!logits || !logp || !w) st = al_error(AL_ERR_NOMEM, "out of memory");
     for (int i = 0; st == AL_OK && i < n; i++) {
-        int out_len = al_cli_run_model(m, &in[i], logits);
+        int out_len = al_cli_run_model(s, &in[i], logits);
         if (out_len < 0) {
             st = (al_status)out_len;
             break;
         }
-        log_softmax_rows(logp, logits, out_len, cfg->n_classes);
-        st = al_st_writer_add(w, in[i].name, AL_DT_F32, 2, (int64_t[]){out_len, cfg->n_classes}, logp);
+        log_softmax_rows(logp, logits, out_len, C);
+        st = al_st_writer_add(w, in[i].name, AL_DT_F32, 2, (int64_t[]){out_len, C}, logp);
     }
     al_alphabet a = al_alphabet_default();
     char labels[AL_ALPHABET_MAX + 1];
@@ -69,7 +68,7 @@ static al_status run(const char *ckpt, al_cli_input *in, int n, const char *out_
     if (st == AL_OK) st = al_st_writer_save(w, out_path);
     al_st_writer_free(w);
     free(logits), free(logp);
-    al_ds2_free(m);
+    al_model_state_free(s);
     return st;
 }
 
@@ -104,9 +103,12 @@ int al_cmd_logits(int argc, char **argv) {
         return 2;
     al_cli_input *in = NULL;
     int n = 0;
-    al_status st;
-    if (features) {
-        st = al_cli_read_feature_inputs(features, &in, &n);
+    al_model *m = NULL;
+    al_status st = al_model_load(ckpt, &m);
+    const al_input_spec spec = m ? al_model_input(m) : (al_input_spec){0};
+    if (st != AL_OK) {
+    } else if (features) {
+        st = al_cli_read_feature_inputs(features, spec.bins, &in, &n);
     } else {
         n = n_audio;
         in = calloc(n, sizeof *in);
@@ -114,10 +116,11 @@ int al_cmd_logits(int argc, char **argv) {
         st = in && names ? AL_OK : al_error(AL_ERR_INVALID, "cannot name the inputs");
         for (int i = 0; st == AL_OK && i < n; i++) in[i].name = names[i];
         free(names);
-        if (st == AL_OK) st = al_cli_read_audio_inputs(argv + optind, n, in);
+        if (st == AL_OK) st = al_cli_read_audio_inputs(&spec, argv + optind, n, in);
     }
-    if (st == AL_OK) st = run(ckpt, in, n, out);
+    if (st == AL_OK) st = run(m, in, n, out);
     if (st != AL_OK) fprintf(stderr, "logits: %s\n", al_last_error());
     al_cli_free_inputs(in, n);
+    al_model_free(m);
     return st == AL_OK ? 0 : 1;
 }

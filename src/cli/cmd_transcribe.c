@@ -6,15 +6,11 @@
 
 #include "audiolottery/al.h"
 #include "audiolottery/decode.h"
-#include "audiolottery/train.h"
 #include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "cli/decode_options.h"
 #include "cli/model_inputs.h"
 #include "audiolottery/transcript.h"
-
-/* DS2 output frames are two 10 ms input frames. */
-#define FRAME_SECONDS 0.02
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -34,24 +30,26 @@ static void usage(FILE *out) {
     fprintf(out, "  -h, --help          this help\n");
 }
 
-static al_status transcribe(al_ds2 *m, const al_beam_opts *beam, al_beam_ws *ws, const al_cli_input *in,
+static al_status transcribe(al_model_state *s, const al_beam_opts *beam, al_beam_ws *ws, const al_cli_input *in,
                             const char *file, al_transcript *t) {
-    const al_ds2_config *cfg = al_ds2_cfg(m);
-    float *logits = malloc(sizeof(float) * (size_t)al_ds2_output_length(in->frames) * cfg->n_classes);
+    const al_model *m = al_model_state_model(s);
+    const int C = al_model_classes(m);
+    const al_input_spec spec = al_model_input(m);
+    float *logits = malloc(sizeof(float) * (size_t)al_model_output_length(m, in->frames) * C);
     if (!logits) return al_error(AL_ERR_NOMEM, "out of memory");
-    int T = al_cli_run_model(m, in, logits);
+    int T = al_cli_run_model(s, in, logits);
     al_status st = T < 0 ? (al_status)T : AL_OK;
     al_alphabet a = al_alphabet_default();
     int *frames = NULL;
     t->file = file;
-    t->duration = (in->frames - 1) * 0.01;
-    if (st == AL_OK && !beam) st = al_ctc_greedy_frames(logits, T, cfg->n_classes, cfg->n_classes, &a, &t->text, &frames);
+    t->duration = (in->frames - 1) * (double)spec.features.hop_length / spec.features.sample_rate;
+    if (st == AL_OK && !beam) st = al_ctc_greedy_frames(logits, T, C, C, &a, &t->text, &frames);
     if (st == AL_OK && beam) {
         al_beam_result r;
-        st = al_beam_decode(ws, logits, T, cfg->n_classes, &a, beam, &r);
+        st = al_beam_decode(ws, logits, T, C, &a, beam, &r);
         if (st == AL_OK) t->text = r.text, frames = r.frames;
     }
-    if (st == AL_OK) st = al_word_times(t->text, frames, FRAME_SECONDS, &t->words, &t->n_words);
+    if (st == AL_OK) st = al_word_times(t->text, frames, al_model_seconds_per_frame(m), &t->words, &t->n_words);
     free(frames);
     free(logits);
     return st;
@@ -118,12 +116,19 @@ int al_cmd_transcribe(int argc, char **argv) {
     }
     al_cli_input *in = calloc(n, sizeof *in);
     al_transcript *t = calloc(n, sizeof *t);
-    al_ds2 *m = NULL;
+    al_model *m = NULL;
+    al_model_state *s = NULL;
     al_beam_ws *ws = NULL;
     al_status st = in && t ? al_cli_decode_end(&dec) : al_error(AL_ERR_NOMEM, "out of memory");
-    if (st == AL_OK) st = al_cli_read_audio_inputs(argv + optind, n, in);
-    if (st == AL_OK) st = al_ckpt_open_model(ckpt, 1, al_cli_max_frames(in, n), &m);
-    if (st == AL_OK) st = al_ds2_sparsify(m, NULL, AL_DS2_FORMAT_AUTO, NULL); /* pruned weights: sparse kernels */
+    if (st == AL_OK) st = al_model_load(ckpt, &m);
+    al_input_spec spec = m ? al_model_input(m) : (al_input_spec){0};
+    if (st == AL_OK) st = al_cli_read_audio_inputs(&spec, argv + optind, n, in);
+    const int max_frames = al_cli_max_frames(in, n);
+    if (st == AL_OK) st = al_model_state_new(m, 1, max_frames, &s);
+    /* pruned weights run on sparse kernels (a family without them runs dense) */
+    if (st == AL_OK && (st = al_model_sparsify(m, NULL, AL_WEIGHT_FORMAT_AUTO, 1, max_frames, NULL)) ==
+                           AL_ERR_UNSUPPORTED)
+        st = AL_OK;
     const al_beam_opts *beam = al_cli_decode_opts(&dec);
     al_beam_opts with_frames;
     if (beam) {
@@ -132,9 +137,8 @@ int al_cmd_transcribe(int argc, char **argv) {
         beam = &with_frames;
     }
     if (st == AL_OK && beam)
-        st = al_beam_ws_new(beam->beam_width, al_ds2_cfg(m)->n_classes, al_ds2_output_length(al_cli_max_frames(in, n)),
-                            &ws);
-    for (int i = 0; st == AL_OK && i < n; i++) st = transcribe(m, beam, ws, &in[i], argv[optind + i], &t[i]);
+        st = al_beam_ws_new(beam->beam_width, al_model_classes(m), al_model_output_length(m, max_frames), &ws);
+    for (int i = 0; st == AL_OK && i < n; i++) st = transcribe(s, beam, ws, &in[i], argv[optind + i], &t[i]);
     if (st == AL_OK) st = write_all(out, t, n, format);
     if (st != AL_OK) fprintf(stderr, "transcribe: %s\n", al_last_error());
     for (int i = 0; t && i < n; i++) {
@@ -145,6 +149,7 @@ int al_cmd_transcribe(int argc, char **argv) {
     al_cli_free_inputs(in, n);
     al_beam_ws_free(ws);
     al_cli_decode_free(&dec);
-    al_ds2_free(m);
+    al_model_state_free(s);
+    al_model_free(m);
     return st == AL_OK ? 0 : 1;
 }

@@ -84,13 +84,14 @@ int al_cmd_tune_lm(int argc, char **argv) {
         return 2;
     }
     al_corpus *corpus = NULL;
-    al_ds2 *m = NULL;
+    al_model *m = NULL;
+    al_model_state *ms = NULL;
     al_utt_logits *l = NULL;
     al_alphabet a = al_alphabet_default();
     al_status st = al_cli_decode_end(&dec);
-    if (st == AL_OK) st = al_cli_open_corpus_and_model(corpus_path, 0, ckpt, (int)batch, &corpus, &m);
-    if (st == AL_OK) st = al_corpus_logits(m, corpus, &a, (int)batch, &l);
-    int C = m ? al_ds2_cfg(m)->n_classes : 0;
+    if (st == AL_OK) st = al_cli_open_corpus_and_model(corpus_path, 0, ckpt, (int)batch, &corpus, &m, &ms);
+    if (st == AL_OK) st = al_corpus_logits(ms, corpus, &a, (int)batch, &l);
+    int C = m ? al_model_classes(m) : 0;
     al_eval_result r;
     if (st == AL_OK) st = al_decode_and_score(l, corpus, C, &a, NULL, &r, NULL);
     if (st == AL_OK) printf("greedy: WER %.2f CER %.2f\n\n", al_error_rate(&r.words), al_error_rate(&r.chars));
@@ -118,7 +119,8 @@ int al_cmd_tune_lm(int argc, char **argv) {
     else fprintf(stderr, "tune-lm: %s\n", al_last_error());
     if (corpus) al_utt_logits_free(l, corpus->n);
     al_cli_decode_free(&dec);
-    al_ds2_free(m);
+    al_model_state_free(ms);
+    al_model_free(m);
     al_corpus_free(corpus);
     return st == AL_OK ? 0 : 1;
 }

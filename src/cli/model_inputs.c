@@ -8,9 +8,8 @@
 
 #include "audiolottery/audio.h"
 #include "audiolottery/io.h"
-#include "audiolottery/train.h"
 
-al_status al_cli_read_feature_inputs(const char *path, al_cli_input **out, int *n) {
+al_status al_cli_read_feature_inputs(const char *path, int bins, al_cli_input **out, int *n) {
     al_st_file *f;
     al_status st = al_st_open(path, &f);
     if (st != AL_OK) return st;
@@ -20,10 +19,10 @@ al_status al_cli_read_feature_inputs(const char *path, al_cli_input **out, int *
     if (st == AL_OK && *n == 0) st = al_error(AL_ERR_EMPTY, "%s: no tensors", path);
     for (int i = 0; st == AL_OK && i < *n; i++) {
         const al_st_tensor *t = al_st_get(f, i);
-        if (t->dtype != AL_DT_F32 || t->ndim != 2 || t->shape[0] != AL_DS2_BINS || t->shape[1] < 1 ||
-            t->shape[1] > INT32_MAX / AL_DS2_BINS) {
+        if (t->dtype != AL_DT_F32 || t->ndim != 2 || t->shape[0] != bins || t->shape[1] < 1 ||
+            t->shape[1] > INT32_MAX / bins) {
             st = al_error(AL_ERR_FORMAT, "%s: tensor '%s' is not a 2-D F32 (%d bins, frames) matrix", path, t->name,
-                          AL_DS2_BINS);
+                          bins);
             break;
         }
         al_cli_input *in = &(*out)[i];
@@ -38,10 +37,9 @@ al_status al_cli_read_feature_inputs(const char *path, al_cli_input **out, int *
     return st;
 }
 
-al_status al_cli_read_audio_inputs(char **paths, int n, al_cli_input *in) {
-    al_feature_opts fo = al_feature_defaults(AL_FEAT_SPECTROGRAM);
+al_status al_cli_read_audio_inputs(const al_input_spec *input, char **paths, int n, al_cli_input *in) {
     al_featurizer *fz;
-    al_status st = al_featurizer_new(&fo, &fz);
+    al_status st = al_featurizer_new(&input->features, &fz);
     for (int i = 0; st == AL_OK && i < n; i++) {
         al_audio a;
         st = al_audio_read(paths[i], NULL, &a);
@@ -67,19 +65,20 @@ int al_cli_max_frames(const al_cli_input *in, int n) {
     return m;
 }
 
-int al_cli_run_model(al_ds2 *m, const al_cli_input *in, float *out) {
-    const al_ds2_config *cfg = al_ds2_cfg(m);
-    if (in->bins != cfg->n_bins)
-        return al_error(AL_ERR_FORMAT, "input '%s' has %d bins, the model expects %d", in->name, in->bins, cfg->n_bins);
+int al_cli_run_model(al_model_state *s, const al_cli_input *in, float *out) {
+    const al_input_spec spec = al_model_input(al_model_state_model(s));
+    if (in->bins != spec.bins)
+        return al_error(AL_ERR_FORMAT, "input '%s' has %d bins, the model expects %d", in->name, in->bins, spec.bins);
     int out_len;
-    int T1 = al_ds2_forward(m, 0, in->feat, &in->frames, 1, in->frames, out, &out_len);
+    int T1 = al_model_forward(s, 0, in->feat, &in->frames, 1, in->frames, out, &out_len);
     return T1 < 0 ? T1 : out_len;
 }
 
 al_status al_cli_open_corpus_and_model(const char *corpus_path, double max_duration, const char *ckpt,
-                                       int batch_size, al_corpus **corpus, al_ds2 **model) {
+                                       int batch_size, al_corpus **corpus, al_model **model, al_model_state **state) {
     *corpus = NULL;
     *model = NULL;
+    *state = NULL;
     al_corpus_opts co = al_corpus_defaults();
     co.max_duration = max_duration;
     al_status st = al_corpus_load(corpus_path, &co, corpus);
@@ -87,5 +86,8 @@ al_status al_cli_open_corpus_and_model(const char *corpus_path, double max_durat
     if (st != AL_OK) return st;
     double longest = 0;
     for (size_t i = 0; i < (*corpus)->n; i++) longest = fmax(longest, (*corpus)->utts[i].duration);
-    return al_ckpt_open_model(ckpt, batch_size, al_frames_for_seconds(longest) + 1, model);
+    st = al_model_load(ckpt, model);
+    if (st != AL_OK) return st;
+    const al_input_spec in = al_model_input(*model);
+    return al_model_state_new(*model, batch_size, al_input_frames(&in, longest) + 1, state);
 }

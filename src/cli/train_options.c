@@ -20,8 +20,9 @@ int al_cli_train_option(const char *cmd, int c, const char *arg, al_train_opts *
     case 1000: o->train_path = arg; break;
     case 1001: o->dev_path = arg; break;
     case 1002: {
-        al_ds2_config cfg;
-        if (al_ds2_preset(arg, &cfg) != AL_OK) { /* bad usage (exit 2), found before any data is read */
+        if (!al_model_family_for_preset(arg)) { /* bad usage (exit 2), found before any data is read */
+            al_model *m;
+            al_model_new_preset(arg, &m); /* for its message, which lists the presets */
             fprintf(stderr, "%s: --model: %s\n", cmd, al_last_error());
             return -1;
         }
@@ -70,6 +71,8 @@ void al_cli_train_end(al_train_opts *o, const al_cli_train_state *s) {
 }
 
 void al_cli_train_usage(FILE *out, const al_train_opts *d) {
+    char presets[512];
+    al_model_preset_names(presets, sizeof presets);
     fprintf(out,
             "  --train CORPUS          training corpus (required; any layout 'audiolottery corpus' reads)\n"
             "  --dev CORPUS            dev corpus for model selection (recommended; never the test set)\n"
@@ -93,6 +96,6 @@ void al_cli_train_usage(FILE *out, const al_train_opts *d) {
             "  --dense-train           masked runs: dense kernels only (default: conv and LSTM weights train\n"
             "                          on sparse kernels where that is faster)\n"
             "  --quiet                 no progress bar\n",
-            al_select_metric_name(d->select_by), d->model, al_ds2_preset_names(), d->epochs, d->batch_size, d->optim.lr, d->optim.weight_decay, d->anneal,
+            al_select_metric_name(d->select_by), d->model, presets, d->epochs, d->batch_size, d->optim.lr, d->optim.weight_decay, d->anneal,
             d->clip, (unsigned long long)d->seed, al_threads(), d->min_duration, d->max_duration, d->checkpoint_every);
 }

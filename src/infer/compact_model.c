@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "audiolottery/train.h"
+#include "audiolottery/data.h"
 
 /* Candidate blocks, largest first: row blocks (what the BSR kernel runs), then column blocks. */
 static const int BLOCKS[][2] = {{8, 1}, {4, 1}, {2, 1}, {1, 4}, {1, 2}, {1, 1}};
@@ -84,8 +84,8 @@ static al_status add_blocks(al_st_writer *w, const al_param *p, float *data, con
     return st;
 }
 
-al_status al_compact_save(const char *path, al_ds2 *m, const uint8_t *mask, al_compact_stats *stats) {
-    al_param_table *t = al_ds2_params(m);
+al_status al_compact_save(const char *path, al_model *m, const uint8_t *mask, al_compact_stats *stats) {
+    al_param_table *t = al_model_params(m);
     memset(stats, 0, sizeof *stats);
     al_st_writer *w = al_st_writer_new();
     uint8_t *nonzero = NULL;
@@ -116,13 +116,7 @@ al_status al_compact_save(const char *path, al_ds2 *m, const uint8_t *mask, al_c
         }
     }
     free(nonzero);
-    char buf[512];
-    al_ckpt_model_json(al_ds2_cfg(m), buf, sizeof buf);
-    if (st == AL_OK) st = al_st_writer_meta(w, "format", AL_COMPACT_FORMAT);
-    if (st == AL_OK) st = al_st_writer_meta(w, "model", buf);
-    al_alphabet a = al_alphabet_default();
-    snprintf(buf, sizeof buf, "%.*s", a.n, a.labels);
-    if (st == AL_OK) st = al_st_writer_meta(w, "labels", buf);
+    if (st == AL_OK) st = al_model_write_meta(m, w, AL_COMPACT_FORMAT);
     if (st == AL_OK) st = al_st_writer_save(w, path);
     al_st_writer_free(w);
     struct stat sb;

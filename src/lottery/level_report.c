@@ -43,9 +43,9 @@ al_status al_write_mask(const al_param_table *t, const uint8_t *mask, int level,
     return st;
 }
 
-/* Greedy WER/CER of model m on the corpus at path into obj[name]; nothing when path is NULL. */
-static al_status score_set(al_ds2 **m, const char *ckpt, const al_train_opts *to, const char *path, const char *name,
-                           cJSON *obj) {
+/* Greedy WER/CER of model m on the corpus at path into obj[name]; nothing when path is NULL. The
+ * state is sized for this set's longest utterance. */
+static al_status score_set(al_model *m, const al_train_opts *to, const char *path, const char *name, cJSON *obj) {
     if (!path) return AL_OK;
     al_corpus_opts co = al_corpus_defaults(); /* whole set: the duration filters are for training only */
     al_corpus *c;
@@ -53,20 +53,21 @@ static al_status score_set(al_ds2 **m, const char *ckpt, const al_train_opts *to
     if (st != AL_OK) return al_error_prefix(st, "%s set: ", name);
     double longest = 0;
     for (size_t i = 0; i < c->n; i++) longest = fmax(longest, c->utts[i].duration);
-    al_ds2_free(*m);
-    *m = NULL;
-    st = c->n ? al_ckpt_open_model(ckpt, to->batch_size, al_frames_for_seconds(longest) + 1, m)
+    const al_input_spec in = al_model_input(m);
+    al_model_state *s = NULL;
+    st = c->n ? al_model_state_new(m, to->batch_size, al_input_frames(&in, longest) + 1, &s)
               : al_error(AL_ERR_EMPTY, "%s set %s: no usable utterances", name, path);
     al_eval_result r;
     al_alphabet a = al_alphabet_default();
-    if (st == AL_OK) st = al_evaluate(*m, c, &a, to->batch_size, NULL, &r, NULL);
+    if (st == AL_OK) st = al_evaluate(s, c, &a, to->batch_size, NULL, &r, NULL);
     if (st == AL_OK) {
-        cJSON *s = cJSON_AddObjectToObject(obj, name);
-        cJSON_AddNumberToObject(s, "wer", al_error_rate(&r.words));
-        cJSON_AddNumberToObject(s, "cer", al_error_rate(&r.chars));
-        cJSON_AddNumberToObject(s, "words", (double)r.words.ref);
+        cJSON *e = cJSON_AddObjectToObject(obj, name);
+        cJSON_AddNumberToObject(e, "wer", al_error_rate(&r.words));
+        cJSON_AddNumberToObject(e, "cer", al_error_rate(&r.chars));
+        cJSON_AddNumberToObject(e, "words", (double)r.words.ref);
         al_log(AL_LOG_INFO, "  %s: WER %.2f CER %.2f", name, al_error_rate(&r.words), al_error_rate(&r.chars));
     }
+    al_model_state_free(s);
     al_corpus_free(c);
     return st;
 }
@@ -77,22 +78,24 @@ al_status al_write_level_report(const al_lottery_opts *o, const char *dir, const
     char ckpt[4200];
     snprintf(ckpt, sizeof ckpt, "%s/best.safetensors", dir);
     if (!al_file_exists(ckpt)) snprintf(ckpt, sizeof ckpt, "%s/last.safetensors", dir);
+    al_model *m = NULL;
+    al_status st = al_model_load(ckpt, &m);
+    if (st != AL_OK) return st;
     cJSON *root = cJSON_CreateObject();
-    if (!root) return al_error(AL_ERR_NOMEM, "out of memory");
+    if (!root) {
+        al_model_free(m);
+        return al_error(AL_ERR_NOMEM, "out of memory");
+    }
     cJSON_AddStringToObject(root, "kind", kind);
     cJSON_AddNumberToObject(root, "level", level);
     cJSON_AddNumberToObject(root, "remaining_weights", (double)mr->kept_all);
     cJSON_AddNumberToObject(root, "prunable_weights", (double)mr->total_all);
     cJSON_AddNumberToObject(root, "remaining_percent", 100.0 * mr->kept_all / mr->total_all);
     cJSON *per = cJSON_AddArrayToObject(root, "per_tensor");
-    al_ds2_config cfg;
-    al_ds2 *m = NULL;
-    al_status st = al_ds2_preset(o->train.model, &cfg);
-    if (st == AL_OK) st = al_ds2_new(&cfg, 1, 16, &m);
-    for (int i = 0; st == AL_OK && i < mr->n; i++) {
+    for (int i = 0; i < mr->n; i++) {
         if (!mr->total[i]) continue;
         cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "name", al_ds2_params(m)->params[i].name);
+        cJSON_AddStringToObject(e, "name", al_model_params(m)->params[i].name);
         cJSON_AddNumberToObject(e, "kept", (double)mr->kept[i]);
         cJSON_AddNumberToObject(e, "total", (double)mr->total[i]);
         cJSON_AddNumberToObject(e, "percent", 100.0 * mr->kept[i] / mr->total[i]);
@@ -100,16 +103,16 @@ al_status al_write_level_report(const al_lottery_opts *o, const char *dir, const
     }
     cJSON_AddNumberToObject(root, "best_epoch", tr->best_epoch);
     cJSON_AddStringToObject(root, "checkpoint", ckpt);
-    if (st == AL_OK) st = score_set(&m, ckpt, &o->train, o->train.dev_path, "dev", root);
-    if (st == AL_OK) st = score_set(&m, ckpt, &o->train, o->test_clean, "test-clean", root);
-    if (st == AL_OK) st = score_set(&m, ckpt, &o->train, o->test_other, "test-other", root);
+    if (st == AL_OK) st = score_set(m, &o->train, o->train.dev_path, "dev", root);
+    if (st == AL_OK) st = score_set(m, &o->train, o->test_clean, "test-clean", root);
+    if (st == AL_OK) st = score_set(m, &o->train, o->test_other, "test-other", root);
     cJSON_AddNumberToObject(root, "wall_seconds", wall_seconds);
     /* throughput of the training steps run by this call (a resumed run counts its last part) */
     cJSON_AddNumberToObject(root, "train_audio_seconds_per_second",
                             tr->train_seconds > 0 ? tr->audio_seconds / tr->train_seconds : 0);
     char *text = st == AL_OK ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
-    al_ds2_free(m);
+    al_model_free(m);
     if (st != AL_OK) return st;
     if (!text) return al_error(AL_ERR_NOMEM, "out of memory");
     st = al_write_file_atomic(path, text, strlen(text));

@@ -157,17 +157,17 @@ static al_status rewind_steps(const al_lottery_opts *o, int64_t *steps) {
     return st;
 }
 
-static al_status write_theta0(const al_lottery_opts *o, al_ds2 *m, const char *path) {
+static al_status write_theta0(const al_lottery_opts *o, al_model *m, const char *path) {
     if (al_file_exists(path)) return AL_OK;
-    al_ds2_init_weights(m, o->train.init_seed);
+    al_model_init_weights(m, o->train.init_seed);
     al_log(AL_LOG_INFO, "theta0 (seed %llu): %s", (unsigned long long)o->train.init_seed, path);
     return al_ckpt_save(path, m, NULL, NULL);
 }
 
 /* Level L's mask: all ones for level 0, else pruned from level L-1's final weights and mask. */
-static al_status trunk_mask(const al_lottery_opts *o, al_ds2 *m, int L, const char *path) {
+static al_status trunk_mask(const al_lottery_opts *o, al_model *m, int L, const char *path) {
     if (al_file_exists(path)) return AL_OK;
-    al_param_table *t = al_ds2_params(m);
+    al_param_table *t = al_model_params(m);
     uint8_t *mask = al_mask_new(t), *prev = NULL;
     al_status st = mask ? AL_OK : al_error(AL_ERR_NOMEM, "out of memory");
     if (st == AL_OK && L > 0) {
@@ -190,10 +190,10 @@ static al_status trunk_mask(const al_lottery_opts *o, al_ds2 *m, int L, const ch
     return st;
 }
 
-static al_status branch_mask(const al_lottery_opts *o, al_ds2 *m, al_branch_kind kind, int L, const char *trunk_mask_path,
+static al_status branch_mask(const al_lottery_opts *o, al_model *m, al_branch_kind kind, int L, const char *trunk_mask_path,
                              const char *path) {
     if (al_file_exists(path)) return AL_OK;
-    al_param_table *t = al_ds2_params(m);
+    al_param_table *t = al_model_params(m);
     uint8_t *mask = al_mask_new(t), *level_mask = al_mask_new(t);
     al_status st = mask && level_mask ? al_mask_load(t, trunk_mask_path, level_mask)
                                       : al_error(AL_ERR_NOMEM, "out of memory");
@@ -225,7 +225,7 @@ static al_status branch_mask(const al_lottery_opts *o, al_ds2 *m, al_branch_kind
 
 /* Trains one run (a trunk level or a branch) in dir with the given start and mask, then writes
  * its report.json. Skipped when report.json exists. */
-static al_status train_and_report(const al_lottery_opts *o, al_ds2 *m, const char *dir, const char *kind, int L,
+static al_status train_and_report(const al_lottery_opts *o, al_model *m, const char *dir, const char *kind, int L,
                                   al_train_opts *to) {
     char report[4200], mask_path[4200];
     snprintf(report, sizeof report, "%s/report.json", dir);
@@ -235,17 +235,17 @@ static al_status train_and_report(const al_lottery_opts *o, al_ds2 *m, const cha
         return AL_OK;
     }
     al_mask_report mr;
-    uint8_t *mask = al_mask_new(al_ds2_params(m));
-    al_status st = mask ? al_load_weights_and_mask(al_ds2_params(m), NULL, mask_path, mask)
+    uint8_t *mask = al_mask_new(al_model_params(m));
+    al_status st = mask ? al_load_weights_and_mask(al_model_params(m), NULL, mask_path, mask)
                         : al_error(AL_ERR_NOMEM, "out of memory");
-    if (st == AL_OK) st = al_mask_count(al_ds2_params(m), mask, &mr);
-    if (st == AL_OK && (st = al_mask_count_groups(al_ds2_params(m), &o->prune, mask, &mr)) != AL_OK)
+    if (st == AL_OK) st = al_mask_count(al_model_params(m), mask, &mr);
+    if (st == AL_OK && (st = al_mask_count_groups(al_model_params(m), &o->prune, mask, &mr)) != AL_OK)
         al_mask_report_free(&mr);
     free(mask);
     if (st != AL_OK) return st;
     al_log(AL_LOG_INFO, "== %s level %d: %s, %.3f%% of prunable weights remain ==", kind, L, dir,
            100.0 * mr.kept_all / mr.total_all);
-    al_mask_log(al_ds2_params(m), &mr, &o->prune);
+    al_mask_log(al_model_params(m), &mr, &o->prune);
     to->out_dir = dir;
     to->mask_path = mask_path;
     al_train_result tr;
@@ -258,7 +258,7 @@ static al_status train_and_report(const al_lottery_opts *o, al_ds2 *m, const cha
 
 /* start: the trunk's starting point (theta0, or the rewind point under late rewinding), so that a
  * random-prune branch differs from its ticket in the mask alone. */
-static al_status run_branch(const al_lottery_opts *o, al_ds2 *m, al_branch_kind kind, int L, const char *level_dir,
+static al_status run_branch(const al_lottery_opts *o, al_model *m, al_branch_kind kind, int L, const char *level_dir,
                             const char *start) {
     char dir[4200], mask_path[4300], trunk_mask_path[4300], init[4300];
     snprintf(dir, sizeof dir, "%s/branches/%s", level_dir, al_branch_kind_name(kind));
@@ -289,19 +289,17 @@ al_status al_lottery_run(const al_lottery_opts *opts) {
     int64_t capture = 0;
     al_status st = rewind_steps(o, &capture);
     if (st != AL_OK) return st;
-    al_ds2_config cfg;
-    al_ds2 *m = NULL;
-    st = al_ds2_preset(o->train.model, &cfg);
-    if (st == AL_OK) st = al_ds2_new(&cfg, 1, 16, &m);
+    al_model *m = NULL; /* the parameter table: masks, pruning, theta0 (no state: nothing runs here) */
+    st = al_model_new_preset(o->train.model, &m);
     if (st != AL_OK) return st;
     al_prune_units units;
     al_prune_units_init(&units);
     if (o->prune.structure == AL_STRUCT_CHANNEL) {
-        st = al_ds2_units(m, &units);
+        st = al_model_units(m, &units);
         run.prune.units = &units;
     }
     int last = 0;
-    if (st == AL_OK) st = al_lottery_last_level(o, al_ds2_params(m), &last);
+    if (st == AL_OK) st = al_lottery_last_level(o, al_model_params(m), &last);
     for (int b = 0; b < o->n_branches && st == AL_OK; b++)
         if (o->branch_level[b] > last)
             st = al_error(AL_ERR_INVALID, "--branch %s@%d: the run's last level is %d",
@@ -334,6 +332,6 @@ al_status al_lottery_run(const al_lottery_opts *opts) {
     }
     if (st == AL_OK) al_log(AL_LOG_INFO, "lottery run complete: %s (audiolottery report %s)", o->run_dir, o->run_dir);
     al_prune_units_free(&units);
-    al_ds2_free(m);
+    al_model_free(m);
     return st;
 }

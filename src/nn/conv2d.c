@@ -190,6 +190,21 @@ void al_conv2d_repack(const al_conv2d *c, const float *w, float *wr) {
             }
 }
 
+al_status al_conv2d_mask_repacked(const al_conv2d *c, const float *w, const uint8_t *mask, size_t numel, uint8_t *mb) {
+    const size_t n = (size_t)c->kws * c->cfg.c_out * c->kr;
+    float *mf = al_malloc(sizeof(float) * numel); /* (c_out, c_in, kh, kw) mask as 0 / 1 */
+    float *mr = al_malloc(sizeof(float) * n);     /* (rows, cols) repacked mask as 0 / 1 */
+    al_status st = mf && mr ? AL_OK : al_error(AL_ERR_NOMEM, "conv2d: out of memory for a repacked mask");
+    if (st == AL_OK) {
+        for (size_t j = 0; j < numel; j++) mf[j] = mask ? (float)(mask[j] != 0) : (float)(w[j] != 0.0f);
+        al_conv2d_repack(c, mf, mr);
+        for (size_t j = 0; j < n; j++) mb[j] = mr[j] != 0.0f;
+    }
+    al_free(mf);
+    al_free(mr);
+    return st;
+}
+
 /* sw: the sparse wr, or NULL for sgemm on c->wr. */
 static void forward_tile(const al_conv2d *c, const al_sparse *sw, int tid, float *y, const float *x, const float *b,
                          const conv_tile *rt, int s, int d, int t, int d_out, int t_out) {

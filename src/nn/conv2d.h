@@ -81,6 +81,10 @@ al_status al_conv2d_forward(al_conv2d *c, float *y, const float *x, const float 
  * multiplied by: wr[mm * c_out + co][(ph, ci, ki)] = w[co][ci][ki][mm * stride_w + ph], 0 where
  * that kernel column does not exist. */
 void al_conv2d_repack(const al_conv2d *c, const float *w, float *wr);
+/* A weight's mask (numel bytes in the weight's layout; NULL: w's nonzeros) in the repacked
+ * (kws c_out, kr) layout al_conv2d_repack writes, as bytes mb; the repacking's padding columns
+ * (kernel columns that do not exist) come out 0. */
+al_status al_conv2d_mask_repacked(const al_conv2d *c, const float *w, const uint8_t *mask, size_t numel, uint8_t *mb);
 
 /* al_conv2d_forward with the weights given as s, a sparse copy of al_conv2d_repack's wr (rows
  * kws * c_out, columns kr): each tile's product runs on al_sparse_mm instead of sgemm. Same result

@@ -1,4 +1,4 @@
-/* Utterances -> padded model input: read audio, augment, DS2 spectrogram, SpecAugment, labels.
+/* Utterances -> padded model input: read audio, augment, the model's features, SpecAugment, labels.
  * Parallel over utterances with one featurizer per thread; each utterance draws from its own
  * random stream so the result does not depend on scheduling. */
 #include "audiolottery/train.h"
@@ -6,17 +6,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-int al_frames_for_seconds(double seconds) {
-    /* 1 + samples / hop with 16 kHz audio and a 160-sample hop */
-    return 1 + (int)(llround(seconds * AL_SAMPLE_RATE) / 160);
-}
-
-al_status al_batch_alloc(al_batch *b, int max_batch, int max_frames, int max_labels) {
+al_status al_batch_alloc(al_batch *b, const al_input_spec *input, int max_batch, int max_frames, int max_labels) {
     memset(b, 0, sizeof *b);
+    b->input = *input;
     b->max_batch = max_batch;
     b->max_frames = max_frames;
     b->max_labels = max_labels;
-    b->x = al_malloc(sizeof(float) * (size_t)max_batch * AL_DS2_BINS * max_frames);
+    b->x = al_malloc(sizeof(float) * (size_t)max_batch * input->bins * max_frames);
     b->lengths = malloc(sizeof(int) * max_batch);
     b->targets = malloc(sizeof(int) * (size_t)max_batch * max_labels);
     b->target_lengths = malloc(sizeof(int) * max_batch);
@@ -26,9 +22,8 @@ al_status al_batch_alloc(al_batch *b, int max_batch, int max_frames, int max_lab
     b->messages = calloc(max_batch, sizeof *b->messages);
     b->n_featurizers = al_threads();
     b->featurizers = calloc(b->n_featurizers, sizeof *b->featurizers);
-    al_feature_opts fo = al_feature_defaults(AL_FEAT_SPECTROGRAM);
     for (int i = 0; b->featurizers && i < b->n_featurizers; i++)
-        if (al_featurizer_new(&fo, &b->featurizers[i]) != AL_OK) {
+        if (al_featurizer_new(&input->features, &b->featurizers[i]) != AL_OK) {
             al_batch_free(b);
             return al_error_prefix(AL_ERR_INVALID, "batch: ");
         }
@@ -56,7 +51,7 @@ void al_batch_free(al_batch *b) {
 
 /* One utterance's normalised spectrogram (bins, frames), al_malloc'd. */
 static al_status utterance_features(const al_batch_source *src, const al_utterance *u, al_featurizer *fz,
-                                    al_rng *rng, float **feat, int *frames) {
+                                    int want_bins, al_rng *rng, float **feat, int *frames) {
     al_audio_read_opts ro = al_audio_read_defaults();
     ro.offset = u->offset;
     ro.duration = u->offset > 0 || u->duration > 0 ? u->duration : 0;
@@ -65,6 +60,11 @@ static al_status utterance_features(const al_batch_source *src, const al_utteran
     if (st == AL_OK && src->augment) st = al_augment_apply(src->augment, &a, rng);
     int bins;
     if (st == AL_OK) st = al_featurizer_compute(fz, a.samples, a.n, feat, &bins, frames);
+    if (st == AL_OK && bins != want_bins) {
+        al_free(*feat);
+        *feat = NULL;
+        st = al_error(AL_ERR_INVALID, "%d feature bins, the model wants %d", bins, want_bins);
+    }
     al_audio_free(&a);
     if (st == AL_OK && src->specaug) st = al_specaugment(*feat, bins, *frames, src->specaug, rng);
     if (st != AL_OK) return al_error_prefix(st, "utterance %s: ", u->id);
@@ -84,7 +84,7 @@ al_status al_batch_load(al_batch *b, const al_batch_source *src, const size_t *i
         al_rng rng;
         al_rng_seed_stream(&rng, src->seed, ((uint64_t)epoch << 40) ^ ((uint64_t)batch_index << 16) ^ (uint64_t)i);
         feats[i] = NULL;
-        status[i] = utterance_features(src, &src->corpus->utts[items[i]], b->featurizers[thread], &rng, &feats[i],
+        status[i] = utterance_features(src, &src->corpus->utts[items[i]], b->featurizers[thread], b->input.bins, &rng, &feats[i],
                                        &frames[i]);
         if (status[i] != AL_OK) snprintf(messages[i], sizeof messages[i], "%s", al_last_error());
     }
@@ -101,9 +101,10 @@ al_status al_batch_load(al_batch *b, const al_batch_source *src, const size_t *i
         b->N = n;
         b->T = T;
         int offset = 0;
+        const int bins = b->input.bins;
         for (int i = 0; i < n && st == AL_OK; i++) {
-            float *dst = b->x + (size_t)i * AL_DS2_BINS * T;
-            for (int f = 0; f < AL_DS2_BINS; f++) {
+            float *dst = b->x + (size_t)i * bins * T;
+            for (int f = 0; f < bins; f++) {
                 memcpy(dst + (size_t)f * T, feats[i] + (size_t)f * frames[i], sizeof(float) * frames[i]);
                 memset(dst + (size_t)f * T + frames[i], 0, sizeof(float) * (T - frames[i]));
             }

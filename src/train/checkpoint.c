@@ -8,65 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audiolottery/compact.h"
 
 #define OPT_M "optimizer.exp_avg."
 #define OPT_V "optimizer.exp_avg_sq."
-
-void al_ckpt_model_json(const al_ds2_config *c, char *buf, size_t n) {
-    snprintf(buf, n,
-             "{\"arch\":\"ds2\",\"conv_channels\":%d,\"hidden_layers\":%d,\"hidden_size\":%d,\"n_bins\":%d,"
-             "\"n_classes\":%d,\"bidirectional\":true}",
-             c->conv_channels, c->hidden_layers, c->hidden_size, c->n_bins, c->n_classes);
-}
-
-static al_status parse_model_config(const char *json, const char *path, al_ds2_config *c) {
-    cJSON *root = cJSON_Parse(json);
-    const char *keys[] = {"conv_channels", "hidden_layers", "hidden_size", "n_bins", "n_classes"};
-    int *fields[] = {&c->conv_channels, &c->hidden_layers, &c->hidden_size, &c->n_bins, &c->n_classes};
-    al_status st = root ? AL_OK : al_error(AL_ERR_FORMAT, "%s: metadata 'model' is not JSON", path);
-    for (int i = 0; i < 5 && st == AL_OK; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, keys[i]);
-        if (!cJSON_IsNumber(v)) st = al_error(AL_ERR_FORMAT, "%s: metadata 'model' lacks %s", path, keys[i]);
-        else if (v->valuedouble != floor(v->valuedouble) || fabs(v->valuedouble) > 1e6)
-            st = al_error(AL_ERR_FORMAT, "%s: metadata 'model': %s %g is not a size", path, keys[i], v->valuedouble);
-        else *fields[i] = (int)v->valuedouble;
-    }
-    const cJSON *arch = cJSON_GetObjectItemCaseSensitive(root, "arch");
-    const cJSON *bidir = cJSON_GetObjectItemCaseSensitive(root, "bidirectional");
-    if (st == AL_OK && arch && !(cJSON_IsString(arch) && !strcmp(arch->valuestring, "ds2")))
-        st = al_error(AL_ERR_UNSUPPORTED, "%s: metadata 'model': arch is not \"ds2\"", path);
-    if (st == AL_OK && bidir && !cJSON_IsTrue(bidir))
-        st = al_error(AL_ERR_UNSUPPORTED, "%s: metadata 'model': unidirectional LSTMs are not supported yet", path);
-    cJSON_Delete(root);
-    if (st == AL_OK && (st = al_ds2_config_check(c)) != AL_OK) st = al_error_prefix(st, "%s: ", path);
-    return st;
-}
-
-/* The model decodes with the default labels: a checkpoint trained with others would decode to
- * wrong text silently. */
-static al_status check_labels(const al_st_file *f, const char *path) {
-    const char *labels = al_st_metadata(f, "labels");
-    al_alphabet a = al_alphabet_default();
-    if (!labels || (strlen(labels) == (size_t)a.n && !memcmp(labels, a.labels, (size_t)a.n))) return AL_OK;
-    return al_error(AL_ERR_UNSUPPORTED, "%s: labels \"%s\" differ from the default \"%.*s\"", path, labels, a.n,
-                    a.labels);
-}
-
-/* BatchNorm layers get a num_batches_tracked (I64 scalar) beside their running statistics. */
-static al_status add_num_batches_tracked(al_st_writer *w, const al_param_table *t, int64_t count) {
-    const char *suffix = ".running_mean";
-    for (int i = 0; i < t->n; i++) {
-        const char *name = t->params[i].name;
-        size_t len = strlen(name), sl = strlen(suffix);
-        if (len <= sl || strcmp(name + len - sl, suffix)) continue;
-        char key[AL_PARAM_NAME_MAX + 32];
-        snprintf(key, sizeof key, "%.*s.num_batches_tracked", (int)(len - sl), name);
-        al_status st = al_st_writer_add(w, key, AL_DT_I64, 0, NULL, &count);
-        if (st != AL_OK) return st;
-    }
-    return AL_OK;
-}
 
 static al_status add_optimizer(al_st_writer *w, const al_param_table *t, const al_optim *opt) {
     for (int i = 0; i < t->n; i++) {
@@ -84,20 +28,14 @@ static al_status add_optimizer(al_st_writer *w, const al_param_table *t, const a
     return AL_OK;
 }
 
-al_status al_ckpt_save(const char *path, al_ds2 *m, const al_optim *opt, const al_ckpt_state *s) {
-    al_param_table *t = al_ds2_params(m);
+al_status al_ckpt_save(const char *path, al_model *m, const al_optim *opt, const al_ckpt_state *s) {
+    al_param_table *t = al_model_params(m);
     al_st_writer *w = al_st_writer_new();
     if (!w) return al_error(AL_ERR_NOMEM, "out of memory");
     char buf[512];
-    al_status st = al_param_table_write(t, t->data, w);
-    if (st == AL_OK) st = add_num_batches_tracked(w, t, s ? s->global_step : 0);
+    al_status st = al_model_write_tensors(m, w, s ? s->global_step : 0);
     if (st == AL_OK && opt) st = add_optimizer(w, t, opt);
-    al_ckpt_model_json(al_ds2_cfg(m), buf, sizeof buf);
-    if (st == AL_OK) st = al_st_writer_meta(w, "format", "audiolottery-checkpoint-1");
-    if (st == AL_OK) st = al_st_writer_meta(w, "model", buf);
-    al_alphabet a = al_alphabet_default();
-    snprintf(buf, sizeof buf, "%.*s", a.n, a.labels);
-    if (st == AL_OK) st = al_st_writer_meta(w, "labels", buf);
+    if (st == AL_OK) st = al_model_write_meta(m, w, "audiolottery-checkpoint-1");
     if (st == AL_OK && s) {
         snprintf(buf, sizeof buf,
                  "{\"epoch\":%d,\"step_in_epoch\":%d,\"global_step\":%lld,\"skipped\":%lld,\"lr\":%.17g,"
@@ -111,26 +49,6 @@ al_status al_ckpt_save(const char *path, al_ds2 *m, const al_optim *opt, const a
     }
     if (st == AL_OK) st = al_st_writer_save(w, path);
     al_st_writer_free(w);
-    return st;
-}
-
-al_status al_ckpt_open_model(const char *path, int max_batch, int max_frames, al_ds2 **model) {
-    *model = NULL;
-    al_st_file *f;
-    al_status st = al_st_open(path, &f);
-    if (st != AL_OK) return st;
-    al_ds2_config cfg;
-    const char *meta = al_st_metadata(f, "model");
-    st = meta ? parse_model_config(meta, path, &cfg) : al_ds2_config_infer(f, path, &cfg);
-    if (st == AL_OK) st = check_labels(f, path);
-    if (st == AL_OK) st = al_ds2_new(&cfg, max_batch, max_frames, model);
-    al_param_table *t = st == AL_OK ? al_ds2_params(*model) : NULL;
-    if (st == AL_OK) st = al_compact_is(f) ? al_compact_read(t, f, path) : al_param_table_read(t, t->data, f, path, 0);
-    if (st != AL_OK) {
-        al_ds2_free(*model);
-        *model = NULL;
-    }
-    al_st_close(f);
     return st;
 }
 
@@ -190,11 +108,11 @@ static al_status parse_state(const char *json, const char *path, al_ckpt_state *
     return AL_OK;
 }
 
-al_status al_ckpt_restore(const char *path, al_ds2 *m, al_optim *opt, al_ckpt_state *state) {
+al_status al_ckpt_restore(const char *path, al_model *m, al_optim *opt, al_ckpt_state *state) {
     al_st_file *f;
     al_status st = al_st_open(path, &f);
     if (st != AL_OK) return st;
-    al_param_table *t = al_ds2_params(m);
+    al_param_table *t = al_model_params(m);
     const char *sj = al_st_metadata(f, "state"), *cj = al_st_metadata(f, "config");
     if (!sj || !cj) st = al_error(AL_ERR_FORMAT, "%s: not a training checkpoint (no state in the metadata)", path);
     int64_t opt_step = 0;

@@ -39,16 +39,20 @@ void al_utt_logits_free(al_utt_logits *l, size_t n) {
     free(l);
 }
 
-al_status al_corpus_logits(al_ds2 *m, const al_corpus *corpus, const al_alphabet *a, int batch_size,
+al_status al_corpus_logits(al_model_state *s, const al_corpus *corpus, const al_alphabet *a, int batch_size,
                            al_utt_logits **out) {
     *out = NULL;
     if (corpus->n == 0) return al_error(AL_ERR_EMPTY, "evaluate: the corpus has no utterances");
-    const int C = al_ds2_cfg(m)->n_classes;
+    const al_model *m = al_model_state_model(s);
+    if (al_model_head(m) != AL_HEAD_CTC)
+        return al_error(AL_ERR_UNSUPPORTED, "evaluate: model family '%s' has no per-frame CTC output", al_model_arch(m));
+    const int C = al_model_classes(m);
+    const al_input_spec in = al_model_input(m);
     size_t *order = malloc(sizeof(size_t) * corpus->n);
     al_utt_logits *res = calloc(corpus->n, sizeof *res);
     al_batch b;
-    int max_frames = al_frames_for_seconds(longest_duration(corpus)) + 1;
-    al_status st = order && res ? al_batch_alloc(&b, batch_size, max_frames, (int)longest_text(corpus))
+    int max_frames = al_input_frames(&in, longest_duration(corpus)) + 1;
+    al_status st = order && res ? al_batch_alloc(&b, &in, batch_size, max_frames, (int)longest_text(corpus))
                                 : al_error(AL_ERR_NOMEM, "evaluate: out of memory");
     if (st != AL_OK) {
         free(order), free(res);
@@ -56,7 +60,7 @@ al_status al_corpus_logits(al_ds2 *m, const al_corpus *corpus, const al_alphabet
     }
     for (size_t i = 0; i < corpus->n; i++) order[i] = i;
     qsort_r(order, corpus->n, sizeof *order, by_duration, (void *)corpus);
-    size_t max_T1 = (size_t)al_ds2_output_length(max_frames);
+    size_t max_T1 = (size_t)al_model_output_length(m, max_frames);
     float *logits = malloc(sizeof(float) * max_T1 * batch_size * C);
     int *out_len = malloc(sizeof(int) * batch_size);
     if (!logits || !out_len) st = al_error(AL_ERR_NOMEM, "evaluate: out of memory");
@@ -64,7 +68,7 @@ al_status al_corpus_logits(al_ds2 *m, const al_corpus *corpus, const al_alphabet
     for (size_t start = 0; start < corpus->n && st == AL_OK; start += batch_size) {
         int n = corpus->n - start < (size_t)batch_size ? (int)(corpus->n - start) : batch_size;
         st = al_batch_load(&b, &src, order + start, n, 0, 0);
-        int T1 = st == AL_OK ? al_ds2_forward(m, 0, b.x, b.lengths, b.N, b.T, logits, out_len) : st;
+        int T1 = st == AL_OK ? al_model_forward(s, 0, b.x, b.lengths, b.N, b.T, logits, out_len) : st;
         if (T1 < 0) st = (al_status)T1;
         for (int i = 0; i < n && st == AL_OK; i++) { /* (T1, n, C) -> utterance's (out_len, C) */
             al_utt_logits *u = &res[order[start + i]];
@@ -143,13 +147,13 @@ al_status al_decode_and_score(const al_utt_logits *l, const al_corpus *corpus, i
     return st;
 }
 
-al_status al_evaluate(al_ds2 *m, const al_corpus *corpus, const al_alphabet *a, int batch_size,
+al_status al_evaluate(al_model_state *s, const al_corpus *corpus, const al_alphabet *a, int batch_size,
                       const al_beam_opts *beam, al_eval_result *r, char ***hyp_out) {
     al_utt_logits *l;
     memset(r, 0, sizeof *r);
-    al_status st = al_corpus_logits(m, corpus, a, batch_size, &l);
+    al_status st = al_corpus_logits(s, corpus, a, batch_size, &l);
     if (st != AL_OK) return st;
-    st = al_decode_and_score(l, corpus, al_ds2_cfg(m)->n_classes, a, beam, r, hyp_out);
+    st = al_decode_and_score(l, corpus, al_model_classes(al_model_state_model(s)), a, beam, r, hyp_out);
     al_utt_logits_free(l, corpus->n);
     return st;
 }

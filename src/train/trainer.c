@@ -1,4 +1,4 @@
-/* The training loop: epochs of sorted-and-shuffled batches, CTC, clipping, optimizer steps, greedy
+/* The training loop for any CTC model family: epochs of sorted-and-shuffled batches, CTC, clipping, optimizer steps, greedy
  * dev evaluation per epoch, checkpoints that make a killed run resume bit-identically. */
 #include "audiolottery/io.h"
 #include "audiolottery/loss.h"
@@ -71,7 +71,8 @@ typedef struct {
     al_corpus *train, *dev;
     al_alphabet alphabet;
     al_batcher *batcher;
-    al_ds2 *model;
+    al_model *model;
+    al_model_state *ms; /* the one training state; dev evaluation runs on it too */
     al_optim *opt;
     al_ctc_workspace *ctc;
     al_batch batch;
@@ -89,15 +90,16 @@ static void trainer_free(trainer *tr) {
     al_corpus_free(tr->train);
     al_corpus_free(tr->dev);
     al_batcher_free(tr->batcher);
-    al_ds2_free(tr->model);
+    al_model_state_free(tr->ms);
+    al_model_free(tr->model);
     al_optim_free(tr->opt);
     al_ctc_workspace_free(tr->ctc);
     al_batch_free(&tr->batch);
     free(tr->logits), free(tr->dlogits), free(tr->out_len), free(tr->losses), free(tr->mask);
 }
 
-al_status al_train_initial_weights(const al_train_opts *o, al_ds2 *m, uint8_t **mask_out) {
-    al_param_table *t = al_ds2_params(m);
+al_status al_train_initial_weights(const al_train_opts *o, al_model *m, uint8_t **mask_out) {
+    al_param_table *t = al_model_params(m);
     if (mask_out) *mask_out = NULL;
     al_status st = AL_OK;
     if (o->init_from) {
@@ -108,7 +110,7 @@ al_status al_train_initial_weights(const al_train_opts *o, al_ds2 *m, uint8_t **
             al_st_close(f);
         }
     } else {
-        al_ds2_init_weights(m, o->init_seed);
+        al_model_init_weights(m, o->init_seed);
     }
     if (st != AL_OK || !o->mask_path) return st;
     uint8_t *mask = al_mask_new(t);
@@ -164,21 +166,25 @@ static al_status trainer_setup(trainer *tr, const al_train_opts *o) {
     bo.batch_size = o->batch_size;
     bo.seed = o->seed;
     st = al_batcher_new(tr->train, &bo, &tr->batcher);
+    if (st == AL_OK) st = al_model_new_preset(o->model, &tr->model);
+    if (st != AL_OK) return st;
+    if (al_model_head(tr->model) != AL_HEAD_CTC)
+        return al_error(AL_ERR_UNSUPPORTED, "train: model family '%s' is not a CTC model (its training loop comes "
+                        "with the RNN-Transducer)", al_model_arch(tr->model));
+    const al_input_spec in = al_model_input(tr->model);
     double longest = fmax(max_duration(tr->train), max_duration(tr->dev));
-    int max_frames = al_frames_for_seconds(longest) + 1;
+    int max_frames = al_input_frames(&in, longest) + 1;
     int max_labels = max_text(tr->train);
     if (tr->dev && max_text(tr->dev) > max_labels) max_labels = max_text(tr->dev);
-    al_ds2_config cfg;
-    if (st == AL_OK) st = al_ds2_preset(o->model, &cfg);
-    if (st == AL_OK) st = al_ds2_new(&cfg, o->batch_size, max_frames, &tr->model);
+    st = al_model_state_new(tr->model, o->batch_size, max_frames, &tr->ms);
     if (st != AL_OK) return st;
     st = al_train_initial_weights(o, tr->model, &tr->mask);
     if (st != AL_OK) return st;
-    st = al_optim_new(al_ds2_params(tr->model), &o->optim, &tr->opt);
-    int T1 = al_ds2_output_length(max_frames);
+    st = al_optim_new(al_model_params(tr->model), &o->optim, &tr->opt);
+    int T1 = al_model_output_length(tr->model, max_frames);
     if (st == AL_OK) st = al_ctc_workspace_new(T1, max_labels, o->batch_size, &tr->ctc);
-    if (st == AL_OK) st = al_batch_alloc(&tr->batch, o->batch_size, max_frames, max_labels);
-    size_t nl = (size_t)T1 * o->batch_size * cfg.n_classes;
+    if (st == AL_OK) st = al_batch_alloc(&tr->batch, &in, o->batch_size, max_frames, max_labels);
+    size_t nl = (size_t)T1 * o->batch_size * al_model_classes(tr->model);
     tr->logits = malloc(sizeof(float) * nl);
     tr->dlogits = malloc(sizeof(float) * nl);
     tr->out_len = malloc(sizeof(int) * o->batch_size);
@@ -198,9 +204,9 @@ static al_status train_batch(trainer *tr, const size_t *items, int n, int epoch,
     al_batch *b = &tr->batch;
     al_status st = al_batch_load(b, &src, items, n, epoch, index);
     if (st != AL_OK) return st;
-    int T1 = al_ds2_forward(tr->model, 1, b->x, b->lengths, b->N, b->T, tr->logits, tr->out_len);
+    int T1 = al_model_forward(tr->ms, 1, b->x, b->lengths, b->N, b->T, tr->logits, tr->out_len);
     if (T1 < 0) return (al_status)T1;
-    const int C = al_ds2_cfg(tr->model)->n_classes;
+    const int C = al_model_classes(tr->model);
     st = al_ctc_loss(tr->ctc, tr->logits, T1, b->N, C, tr->out_len, b->targets, b->target_lengths,
                      tr->alphabet.blank, tr->losses, tr->dlogits);
     if (st != AL_OK) return st;
@@ -210,9 +216,9 @@ static al_status train_batch(trainer *tr, const size_t *items, int n, int epoch,
     if (!isfinite(*loss)) return AL_OK; /* skipped, as the seed does with an infinite loss */
     size_t nl = (size_t)T1 * b->N * C;
     for (size_t i = 0; i < nl; i++) tr->dlogits[i] /= (float)b->N;
-    al_param_table *t = al_ds2_params(tr->model);
+    al_param_table *t = al_model_params(tr->model);
     al_param_zero_grad(t);
-    st = al_ds2_backward(tr->model, tr->dlogits);
+    st = al_model_backward(tr->ms, tr->dlogits);
     if (st != AL_OK) return st;
     /* masked weights get no gradient, as with PyTorch's weight_orig * mask: clipping sees only the
      * kept weights' gradients (the same with dense and sparse kernels) */
@@ -223,18 +229,18 @@ static al_status train_batch(trainer *tr, const size_t *items, int n, int epoch,
         return AL_OK;
     }
     al_optim_step(tr->opt, t, tr->mask);
-    return al_ds2_sparse_refresh(tr->model);
+    return al_model_sparse_refresh(tr->ms);
 }
 
-/* A masked run's conv weights train on sparse matrices where that is faster: built from the
- * weights as they are now (started or resumed). */
+/* A masked run's weights train on sparse matrices where that is faster: built from the weights as
+ * they are now (started or resumed). */
 static al_status sparse_setup(trainer *tr) {
     if (!tr->mask || tr->o->dense_train) return AL_OK;
-    al_ds2_sparse_report r;
-    al_status st = al_ds2_sparse_train(tr->model, tr->mask, AL_DS2_FORMAT_AUTO, &r);
+    al_sparse_report r;
+    al_status st = al_model_sparse_train(tr->ms, tr->mask, AL_WEIGHT_FORMAT_AUTO, &r);
     for (int i = 0; st == AL_OK && i < r.n; i++)
         al_log(AL_LOG_INFO, "%s trains %s (%.1f%% kept, %.1f%% of the dense work)", r.w[i].name,
-               al_ds2_format_name(r.w[i].format), 100 * r.w[i].kept, 100 * r.w[i].stored);
+               al_weight_format_name(r.w[i].format), 100 * r.w[i].kept, 100 * r.w[i].stored);
     return st;
 }
 
@@ -249,7 +255,7 @@ static al_status end_of_epoch(trainer *tr, int epoch, double seconds) {
     al_eval_result r = {0};
     double wer = NAN, cer = NAN;
     if (tr->dev) {
-        al_status st = al_evaluate(tr->model, tr->dev, &tr->alphabet, o->batch_size, NULL, &r, NULL);
+        al_status st = al_evaluate(tr->ms, tr->dev, &tr->alphabet, o->batch_size, NULL, &r, NULL);
         if (st != AL_OK) return al_error_prefix(st, "dev evaluation: ");
         wer = al_error_rate(&r.words);
         cer = al_error_rate(&r.chars);

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "audiolottery/sparse_train.h"
-#include "model/ds2_sparse.h"
-#include "model/ds2_sparse_train.h"
+#include "infer/weight_format.h"
+#include "model/ds2/ds2_internal.h"
 
 /* Crossover stored densities of a conv's training step (forward W Z, dZ = W^T dY, dW at the stored
  * positions), the three products weighted equally as their dense costs are: below crossover a format
@@ -85,23 +85,20 @@ void al_ds2_strain_free(al_ds2_strain *s) {
     free(s);
 }
 
-void al_ds2_sparse_train_off(al_ds2 *m) {
-    al_ds2_strain **slot = al_ds2_strain_slot(m);
-    al_ds2_strain_free(*slot);
-    *slot = NULL;
+void al_ds2_state_sparse_train_off(al_ds2_state *ds) {
+    al_ds2_strain_free(ds->strain);
+    ds->strain = NULL;
 }
 
-int al_ds2_sparse_training(al_ds2 *m) { return *al_ds2_strain_slot(m) != NULL; }
-
 /* Conv i as its training matrix: s->conv[i] (NULL when dense wins or is forced), report entry r. */
-static al_status build_conv(al_ds2 *m, int i, const uint8_t *mask, al_ds2_format format, al_ds2_sparse_weight *r,
+static al_status build_conv(al_ds2_state *ds, int i, const uint8_t *mask, al_weight_format format, al_weight_choice *r,
                             al_ds2_strain *s) {
-    const al_param_table *t = al_ds2_params(m);
-    const al_conv2d *conv = al_ds2_conv_layer(m, i);
-    snprintf(r->name, sizeof r->name, "conv.seq_module.%d.weight", i ? 3 : 0);
-    const int idx = s->idx[i] = al_param_find(t, r->name);
-    if (idx < 0) return al_error(AL_ERR_INVALID, "ds2 sparse train: no parameter '%s'", r->name);
+    const al_param_table *t = &ds->w->t;
+    const al_conv2d *conv = &ds->conv[i];
+    const int idx = s->idx[i] = ds->w->conv_w[i];
+    r->param = idx;
     const al_param *p = &t->params[idx];
+    snprintf(r->name, sizeof r->name, "%s", p->name);
     const int rows = conv->kws * conv->cfg.c_out, cols = conv->kr;
     const size_t n = (size_t)rows * cols;
     uint8_t *mb = malloc(n); /* (rows, cols) repacked mask */
@@ -110,10 +107,10 @@ static al_status build_conv(al_ds2 *m, int i, const uint8_t *mask, al_ds2_format
     const uint8_t *mk = mask + p->offset;
     size_t kept = 0;
     for (size_t j = 0; j < p->numel; j++) kept += mk[j] != 0;
-    if (st == AL_OK) st = al_ds2_conv_mask_repacked(conv, al_param_data(t, idx), mk, p->numel, mb);
+    if (st == AL_OK) st = al_conv2d_mask_repacked(conv, al_param_data(t, idx), mk, p->numel, mb);
     if (st == AL_OK) {
         al_conv2d_repack(conv, al_param_data(t, idx), s->wr[i]);
-        st = al_ds2_pick_format(s->wr[i], mb, rows, cols, format, CONV_CROSSOVER, &s->conv[i], &format);
+        st = al_weight_format_pick(s->wr[i], mb, rows, cols, format, CONV_CROSSOVER, &s->conv[i], &format);
     }
     if (st == AL_OK && s->conv[i]) {
         size_t ws = al_conv2d_backward_sparse_ws(conv, s->conv[i]);
@@ -134,20 +131,20 @@ static al_status build_conv(al_ds2 *m, int i, const uint8_t *mask, al_ds2_format
 
 /* LSTM layer k, direction d, W_ih (hh 0) or W_hh (hh 1) as its training matrix:
  * s->lstm_w[k][d][hh] (NULL when dense wins or is forced), report entry r. */
-static al_status build_lstm(al_ds2 *m, int k, int d, int hh, const uint8_t *mask, al_ds2_format format,
-                            al_ds2_sparse_weight *r, al_ds2_strain *s) {
-    const al_param_table *t = al_ds2_params(m);
-    const al_lstm_cache *c = al_ds2_lstm_layer(m, k);
-    snprintf(r->name, sizeof r->name, "rnns.%d.rnn.weight_%s_l0%s", k, hh ? "hh" : "ih", d ? "_reverse" : "");
-    const int idx = s->lstm_idx[k][d][hh] = al_param_find(t, r->name);
-    if (idx < 0) return al_error(AL_ERR_INVALID, "ds2 sparse train: no parameter '%s'", r->name);
+static al_status build_lstm(al_ds2_state *ds, int k, int d, int hh, const uint8_t *mask, al_weight_format format,
+                            al_weight_choice *r, al_ds2_strain *s) {
+    const al_param_table *t = &ds->w->t;
+    const al_lstm_cache *c = &ds->lstm[k];
+    const int idx = s->lstm_idx[k][d][hh] = hh ? ds->w->rnn[k][d].w_hh : ds->w->rnn[k][d].w_ih;
+    r->param = idx;
     const al_param *p = &t->params[idx];
+    snprintf(r->name, sizeof r->name, "%s", p->name);
     const int rows = (int)p->shape[0], cols = (int)p->shape[1];
     const float *w = al_param_data(t, idx);
     const uint8_t *mk = mask + p->offset;
     size_t kept = 0;
     for (size_t j = 0; j < p->numel; j++) kept += mk[j] != 0;
-    al_status st = al_ds2_pick_format(w, mk, rows, cols, format, LSTM_CROSSOVER[hh], &s->lstm_w[k][d][hh], &format);
+    al_status st = al_weight_format_pick(w, mk, rows, cols, format, LSTM_CROSSOVER[hh], &s->lstm_w[k][d][hh], &format);
     if (st == AL_OK) {
         r->rows = rows;
         r->cols = cols;
@@ -163,14 +160,14 @@ static al_status build_lstm(al_ds2 *m, int k, int d, int hh, const uint8_t *mask
 /* Every LSTM layer's matrices (report entries from r->w[r->n] on), then the buffers they share:
  * per direction the forward scratch and the backward workspace (the two directions' recurrences
  * may run side by side, the layers run one after the other), one dval for the largest matrix. */
-static al_status build_lstms(al_ds2 *m, const uint8_t *mask, al_ds2_format format, al_ds2_sparse_report *r,
+static al_status build_lstms(al_ds2_state *ds, const uint8_t *mask, al_weight_format format, al_sparse_report *r,
                              al_ds2_strain *s) {
     al_status st = AL_OK;
     size_t fws = 0, bws = 0, dval = 0;
     for (int k = 0; k < s->L; k++)
         for (int d = 0; d < 2; d++) {
             for (int hh = 0; hh < 2; hh++) {
-                if (st == AL_OK) st = build_lstm(m, k, d, hh, mask, format, &r->w[r->n++], s);
+                if (st == AL_OK) st = build_lstm(ds, k, d, hh, mask, format, &r->w[r->n++], s);
                 const al_sparse *sm = s->lstm_w[k][d][hh];
                 if (st != AL_OK || !sm) continue;
                 s->lstm_sparse[k] = 1;
@@ -178,7 +175,7 @@ static al_status build_lstms(al_ds2 *m, const uint8_t *mask, al_ds2_format forma
                 if (need > bws) bws = need;
                 if ((size_t)sm->n_blocks * sm->k > dval) dval = (size_t)sm->n_blocks * sm->k;
             }
-            size_t need = al_lstm_sparse_scratch(al_ds2_lstm_layer(m, k), s->lstm_w[k][d][0], s->lstm_w[k][d][1]);
+            size_t need = al_lstm_sparse_scratch(&ds->lstm[k], s->lstm_w[k][d][0], s->lstm_w[k][d][1]);
             if (need > fws) fws = need;
         }
     for (int d = 0; st == AL_OK && d < 2; d++) {
@@ -203,17 +200,17 @@ static al_status build_lstms(al_ds2 *m, const uint8_t *mask, al_ds2_format forma
     return st;
 }
 
-al_status al_ds2_sparse_train(al_ds2 *m, const uint8_t *mask, al_ds2_format format, al_ds2_sparse_report *r) {
+al_status al_ds2_state_sparse_train(al_ds2_state *ds, const uint8_t *mask, al_weight_format format, al_sparse_report *r) {
     if (!mask) return al_error(AL_ERR_INVALID, "ds2 sparse train: a mask is required");
-    if (format < AL_DS2_FORMAT_AUTO || format > AL_DS2_FORMAT_BSR8)
+    if (format < AL_WEIGHT_FORMAT_AUTO || format > AL_WEIGHT_FORMAT_BSR8)
         return al_error(AL_ERR_INVALID, "ds2 sparse train: unknown format %d", (int)format);
-    al_ds2_sparse_report local;
+    al_sparse_report local;
     if (!r) r = &local;
     memset(r, 0, sizeof *r);
-    const int L = al_ds2_cfg(m)->hidden_layers;
-    if (2 + 4 * L > AL_DS2_SPARSE_MAX)
+    const int L = ds->w->cfg.hidden_layers;
+    if (2 + 4 * L > AL_SPARSE_REPORT_MAX)
         return al_error(AL_ERR_INVALID, "ds2 sparse train: %d LSTM layers exceed the report's %d weights", L,
-                        AL_DS2_SPARSE_MAX);
+                        AL_SPARSE_REPORT_MAX);
     al_ds2_strain *s = calloc(1, sizeof *s);
     if (s) {
         s->L = L;
@@ -225,34 +222,34 @@ al_status al_ds2_sparse_train(al_ds2 *m, const uint8_t *mask, al_ds2_format form
     al_status st = s && s->lstm_w && s->lstm_idx && s->lstm && s->lstm_sparse
                        ? AL_OK
                        : al_error(AL_ERR_NOMEM, "ds2 sparse train: out of memory");
-    for (int i = 0; st == AL_OK && i < 2; i++) st = build_conv(m, i, mask, format, &r->w[r->n++], s);
-    if (st == AL_OK) st = build_lstms(m, mask, format, r, s);
+    for (int i = 0; st == AL_OK && i < 2; i++) st = build_conv(ds, i, mask, format, &r->w[r->n++], s);
+    if (st == AL_OK) st = build_lstms(ds, mask, format, r, s);
     if (st != AL_OK) { /* the model keeps what it had */
         al_ds2_strain_free(s);
         return st;
     }
-    al_ds2_sparse_train_off(m);
+    al_ds2_state_sparse_train_off(ds);
     int any = s->conv[0] || s->conv[1];
     for (int k = 0; k < L; k++) any |= s->lstm_sparse[k];
     if (!any) al_ds2_strain_free(s); /* every weight trains faster dense */
-    else *al_ds2_strain_slot(m) = s;
+    else ds->strain = s;
     return AL_OK;
 }
 
-al_status al_ds2_sparse_refresh(al_ds2 *m) {
-    al_ds2_strain *s = *al_ds2_strain_slot(m);
+al_status al_ds2_state_sparse_refresh(al_ds2_state *ds) {
+    al_ds2_strain *s = ds->strain;
     al_status st = AL_OK;
     for (int i = 0; s && st == AL_OK && i < 2; i++) {
         if (!s->conv[i]) continue;
         /* masked weights are exactly 0 (the optimizer's invariant), so the stored-but-pruned
          * values of a BSR block stay 0 */
-        al_conv2d_repack(al_ds2_conv_layer(m, i), al_param_data(al_ds2_params(m), s->idx[i]), s->wr[i]);
+        al_conv2d_repack(&ds->conv[i], al_param_data(&ds->w->t, s->idx[i]), s->wr[i]);
         st = al_sparse_refresh(s->conv[i], s->wr[i]);
     }
     for (int k = 0; s && k < s->L; k++)
         for (int d = 0; d < 2; d++)
             for (int hh = 0; st == AL_OK && hh < 2; hh++)
                 if (s->lstm_w[k][d][hh])
-                    st = al_sparse_refresh(s->lstm_w[k][d][hh], al_param_data(al_ds2_params(m), s->lstm_idx[k][d][hh]));
+                    st = al_sparse_refresh(s->lstm_w[k][d][hh], al_param_data(&ds->w->t, s->lstm_idx[k][d][hh]));
     return st;
 }

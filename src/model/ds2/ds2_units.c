@@ -1,5 +1,5 @@
 /* DeepSpeech2's output units for channel pruning (see al_ds2_units in ds2.h). */
-#include "audiolottery/ds2.h"
+#include "model/ds2/ds2_internal.h"
 
 #include <stdio.h>
 
@@ -16,9 +16,9 @@ static int find(const al_param_table *t, al_status *st, const char *fmt, int k, 
         if (st == AL_OK) st = al_prune_units_add(u, __VA_ARGS__);                                  \
     } while (0)
 
-al_status al_ds2_units(al_ds2 *m, al_prune_units *u) {
-    const al_param_table *t = al_ds2_params(m);
-    const al_ds2_config *c = al_ds2_cfg(m);
+al_status al_ds2_weights_units(const al_ds2_weights *w, al_prune_units *u) {
+    const al_param_table *t = &w->t;
+    const al_ds2_config *c = &w->cfg;
     const int C = c->conv_channels, H = c->hidden_size, L = c->hidden_layers;
     al_status st = AL_OK;
     int conv[2] = {find(t, &st, "conv.seq_module.%d.weight", 0, ""), find(t, &st, "conv.seq_module.%d.weight", 3, "")};

@@ -9,7 +9,7 @@
 
 #include "audiolottery/data.h"
 
-#include "nn/conv2d.h"
+#include "model/ds2/ds2_internal.h"
 
 static const struct {
     const char *name;
@@ -83,6 +83,7 @@ al_status al_ds2_config_infer(const al_st_file *f, const char *path, al_ds2_conf
                         path);
     al_status st = AL_OK;
     const al_st_tensor *conv = need(f, path, "conv.seq_module.0.weight", 4, &st);
+    if (!conv) return AL_ERR_NOT_FOUND; /* not DeepSpeech2's (the message names the missing tensor) */
     const al_st_tensor *w_hh = need(f, path, "rnns.0.rnn.weight_hh_l0", 2, &st);
     const al_st_tensor *fc = need(f, path, "fc.0.module.1.weight", 2, &st);
     if (st != AL_OK) return st;
@@ -112,4 +113,11 @@ al_status al_ds2_config_infer(const al_st_file *f, const char *path, al_ds2_conf
                         path);
     st = al_ds2_config_check(cfg);
     return st == AL_OK ? AL_OK : al_error_prefix(st, "%s: ", path);
+}
+
+void al_ds2_conv_cfg(const al_ds2_config *c, int i, al_conv2d_cfg *out) {
+    const int C = c->conv_channels;
+    al_conv2d_cfg c1 = {.c_in = 1, .c_out = C, .kh = 41, .kw = 11, .stride_h = 2, .stride_w = 2, .pad_h = 20, .pad_w = 5};
+    al_conv2d_cfg c2 = {.c_in = C, .c_out = C, .kh = 21, .kw = 11, .stride_h = 2, .stride_w = 1, .pad_h = 10, .pad_w = 5};
+    *out = i ? c2 : c1;
 }
