@@ -1,11 +1,11 @@
-/* Training-step throughput of a DeepSpeech2 preset on random features: forward, CTC, backward,
+/* Training-step throughput of a model preset (any family) on random features: forward, CTC, backward,
  * gradient clipping and an AdamW step per batch, as in training. Prints the median step time,
  * audio seconds per second and peak RSS.
  *   bench_train [--model ds2-small] [--batch 16] [--seconds 4] [--steps 10] [--warmup 2] [--threads N]
  *               [--mask-density P] [--mask-structure unstructured|block8x1]
  * --mask-density P < 1 prunes every prunable tensor at random to density P (independent entries, or
  * whole 8 x 1 blocks of 8 consecutive output rows in one input column) and trains as a lottery level
- * does: masked optimizer steps, with the conv weights on sparse matrices where al_ds2_sparse_train
+ * does: masked optimizer steps, with the weights on sparse matrices where al_model_sparse_train
  * finds that faster (its choices are printed).
  *   bench_train --infer ...   eval-mode forward only (real-time factor at the given batch) */
 #include <stdlib.h>
@@ -13,7 +13,6 @@
 #include <sys/resource.h>
 
 #include "audiolottery/al.h"
-#include "audiolottery/ds2.h"
 #include "audiolottery/loss.h"
 #include "audiolottery/optim.h"
 #include "audiolottery/prune.h"
@@ -65,15 +64,20 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    al_ds2_config cfg;
-    al_ds2 *m;
-    int T = al_frames_for_seconds(seconds);
-    if (al_ds2_preset(model, &cfg) != AL_OK || al_ds2_new(&cfg, batch, T, &m) != AL_OK) {
+    al_model *m;
+    al_model_state *ms = NULL;
+    if (al_model_new_preset(model, &m) != AL_OK) {
         fprintf(stderr, "bench_train: %s\n", al_last_error());
         return 1;
     }
-    al_ds2_init_weights(m, 1);
-    al_param_table *t = al_ds2_params(m);
+    const al_input_spec in = al_model_input(m);
+    const int T = al_input_frames(&in, seconds), C = al_model_classes(m);
+    if (al_model_state_new(m, batch, T, &ms) != AL_OK) {
+        fprintf(stderr, "bench_train: %s\n", al_last_error());
+        return 1;
+    }
+    al_model_init_weights(m, 1);
+    al_param_table *t = al_model_params(m);
     al_rng rng;
     al_rng_seed(&rng, 7);
     uint8_t *mask = NULL;
@@ -82,17 +86,17 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (density < 1) {
-        al_ds2_sparse_report rep;
+        al_sparse_report rep;
         if (!(mask = random_mask(t, density, block, &rng)) ||
-            al_ds2_sparse_train(m, mask, AL_DS2_FORMAT_AUTO, &rep) != AL_OK) {
+            al_model_sparse_train(ms, mask, AL_WEIGHT_FORMAT_AUTO, &rep) != AL_OK) {
             fprintf(stderr, "bench_train: %s\n", mask ? al_last_error() : "out of memory");
             return 1;
         }
         for (int i = 0; i < rep.n; i++)
             printf("%s: %.1f%% kept, trains %s (%.1f%% of the dense work)\n", rep.w[i].name, 100 * rep.w[i].kept,
-                   al_ds2_format_name(rep.w[i].format), 100 * rep.w[i].stored);
+                   al_weight_format_name(rep.w[i].format), 100 * rep.w[i].stored);
     }
-    size_t nx = (size_t)batch * cfg.n_bins * T;
+    size_t nx = (size_t)batch * in.bins * T;
     float *x = al_malloc(sizeof(float) * nx);
     for (size_t i = 0; i < nx; i++) x[i] = (float)al_rng_normal(&rng);
     int *lengths = malloc(sizeof(int) * batch), *out_len = malloc(sizeof(int) * batch);
@@ -101,10 +105,10 @@ int main(int argc, char **argv) {
     for (int b = 0; b < batch; b++) {
         lengths[b] = T;
         target_lengths[b] = L;
-        for (int k = 0; k < L; k++) targets[b * L + k] = 1 + (int)al_rng_below(&rng, cfg.n_classes - 1);
+        for (int k = 0; k < L; k++) targets[b * L + k] = 1 + (int)al_rng_below(&rng, C - 1);
     }
-    int T1 = al_ds2_output_length(T);
-    size_t nl = (size_t)T1 * batch * cfg.n_classes;
+    int T1 = al_model_output_length(m, T);
+    size_t nl = (size_t)T1 * batch * C;
     float *logits = malloc(sizeof(float) * nl), *dlogits = malloc(sizeof(float) * nl);
     double *losses = malloc(sizeof(double) * batch);
     al_ctc_workspace *ws;
@@ -114,18 +118,18 @@ int main(int argc, char **argv) {
     double *times = malloc(sizeof(double) * steps);
     for (int s = 0; s < warmup + steps; s++) {
         double t0 = al_time_now();
-        if (al_ds2_forward(m, !infer, x, lengths, batch, T, logits, out_len) < 0) {
+        if (al_model_forward(ms, !infer, x, lengths, batch, T, logits, out_len) < 0) {
             fprintf(stderr, "bench_train: %s\n", al_last_error());
             return 1;
         }
         if (!infer) {
-            al_ctc_loss(ws, logits, T1, batch, cfg.n_classes, out_len, targets, target_lengths, 0, losses, dlogits);
+            al_ctc_loss(ws, logits, T1, batch, C, out_len, targets, target_lengths, 0, losses, dlogits);
             for (size_t i = 0; i < nl; i++) dlogits[i] /= (float)batch;
             al_param_zero_grad(t);
-            al_ds2_backward(m, dlogits);
+            al_model_backward(ms, dlogits);
             al_clip_grad_norm(t, 400);
             al_optim_step(opt, t, mask);
-            if (al_ds2_sparse_refresh(m) != AL_OK) {
+            if (al_model_sparse_refresh(ms) != AL_OK) {
                 fprintf(stderr, "bench_train: %s\n", al_last_error());
                 return 1;
             }
@@ -142,7 +146,8 @@ int main(int argc, char **argv) {
            med / (batch * seconds), ru.ru_maxrss / 1024.0);
     al_ctc_workspace_free(ws);
     al_optim_free(opt);
-    al_ds2_free(m);
+    al_model_state_free(ms);
+    al_model_free(m);
     free(mask);
     return 0;
 }

@@ -3,6 +3,7 @@
  * layer missing in the middle or a DataParallel prefix; configs, labels and training states out of
  * range; masks of another shape or model; run-directory files that exist but cannot be read. */
 #include "al_test.h"
+#include "audiolottery/ds2.h"
 #include "audiolottery/io.h"
 #include "audiolottery/prune.h"
 #include "audiolottery/train.h"
@@ -65,11 +66,9 @@ static void test_safetensors_layout(void) {
  * `drop`, each name prefixed with `prefix`; extra metadata when meta_key is set. */
 static const char *write_state_dict(const char *name, const char *drop, const char *prefix, const char *meta_key,
                                     const char *meta_value) {
-    al_ds2_config cfg;
-    CHECK_OK(al_ds2_preset("ds2-tiny", &cfg));
-    al_ds2 *m = NULL;
-    CHECK_OK(al_ds2_new(&cfg, 1, 16, &m));
-    const al_param_table *t = al_ds2_params(m);
+    al_model *m = NULL;
+    CHECK_OK(al_model_new_preset("ds2-tiny", &m));
+    const al_param_table *t = al_model_params(m);
     al_st_writer *w = al_st_writer_new();
     for (int i = 0; i < t->n; i++) {
         const al_param *p = &t->params[i];
@@ -82,22 +81,22 @@ static const char *write_state_dict(const char *name, const char *drop, const ch
     const char *path = tmp_path(name);
     CHECK_OK(al_st_writer_save(w, path));
     al_st_writer_free(w);
-    al_ds2_free(m);
+    al_model_free(m);
     return path;
 }
 
 static void expect_model_error(const char *path, const char *what) {
-    al_ds2 *m = NULL;
-    CHECK_MSG(al_ckpt_open_model(path, 1, 16, &m) != AL_OK && m == NULL, "%s was accepted", path);
+    al_model *m = NULL;
+    CHECK_MSG(al_model_load(path, &m) != AL_OK && m == NULL, "%s was accepted", path);
     CHECK_STR_CONTAINS(al_last_error(), what);
-    al_ds2_free(m);
+    al_model_free(m);
 }
 
 static void test_state_dicts(void) {
-    al_ds2 *m = NULL;
-    CHECK_OK(al_ckpt_open_model(write_state_dict("full.safetensors", NULL, "", NULL, NULL), 1, 16, &m));
-    CHECK(m && al_ds2_cfg(m)->hidden_layers == 2);
-    al_ds2_free(m);
+    al_model *m = NULL;
+    CHECK_OK(al_model_load(write_state_dict("full.safetensors", NULL, "", NULL, NULL), &m));
+    CHECK(m && !strcmp(al_model_arch(m), "ds2") && ((const al_ds2_config *)al_model_config(m))->hidden_layers == 2);
+    al_model_free(m);
     /* ds2-tiny has LSTM layers 0 and 1: without layer 0's input weights it must not load as none */
     expect_model_error(write_state_dict("gap.safetensors", "rnns.0.rnn.weight_ih", "", NULL, NULL),
                        "has tensors of LSTM layer 1, but 'rnns.0.rnn.weight_ih_l0' is missing");
@@ -115,10 +114,8 @@ static void test_state_dicts(void) {
 }
 
 static void test_training_state_out_of_range(void) {
-    al_ds2_config cfg;
-    CHECK_OK(al_ds2_preset("ds2-tiny", &cfg));
-    al_ds2 *m = NULL;
-    CHECK_OK(al_ds2_new(&cfg, 1, 16, &m));
+    al_model *m = NULL;
+    CHECK_OK(al_model_new_preset("ds2-tiny", &m));
     if (!m) return;
     al_ckpt_state s = {.epoch = 1, .step_in_epoch = 3, .lr = 3e-4, .best_dev = 1e9};
     snprintf(s.config_json, sizeof s.config_json, "{}");
@@ -131,7 +128,7 @@ static void test_training_state_out_of_range(void) {
     CHECK_OK(al_ckpt_save(path, m, NULL, &s));
     CHECK(al_ckpt_restore(path, m, NULL, &back) == AL_ERR_FORMAT);
     CHECK_STR_CONTAINS(al_last_error(), "step_in_epoch -3 is not a count");
-    al_ds2_free(m);
+    al_model_free(m);
 }
 
 static void test_mask_of_another_shape_or_model(void) {

@@ -1,4 +1,4 @@
-/* Compact model files (al_compact_save / al_ckpt_open_model): kept weights back exactly, pruned
+/* Compact model files (al_compact_save / al_model_load): kept weights back exactly, pruned
  * ones 0, the block each tensor is stored with, and clear errors for damaged files. */
 #include "al_test.h"
 
@@ -6,11 +6,10 @@
 #include "audiolottery/prune.h"
 #include "audiolottery/train.h"
 
-static al_ds2 *tiny_model(void) {
-    al_ds2_config cfg;
-    al_ds2 *m = NULL;
-    if (al_ds2_preset("ds2-tiny", &cfg) != AL_OK || al_ds2_new(&cfg, 1, 16, &m) != AL_OK) return NULL;
-    al_ds2_init_weights(m, 7);
+static al_model *tiny_model(void) {
+    al_model *m = NULL;
+    if (al_model_new_preset("ds2-tiny", &m) != AL_OK) return NULL;
+    al_model_init_weights(m, 7);
     return m;
 }
 
@@ -49,10 +48,10 @@ static int32_t stored_block(const char *path, const char *name, int which) {
 }
 
 static void test_roundtrip(void) {
-    al_ds2 *m = tiny_model();
+    al_model *m = tiny_model();
     CHECK(m != NULL);
     if (!m) return;
-    al_param_table *t = al_ds2_params(m);
+    al_param_table *t = al_model_params(m);
     uint8_t *mask = mixed_mask(t);
     char path[1200];
     snprintf(path, sizeof path, "%s/ticket.safetensors", al_test_tmpdir());
@@ -66,10 +65,10 @@ static void test_roundtrip(void) {
     CHECK_MSG(s.bytes > 0 && s.bytes < s.dense_bytes, "compact %lld bytes, dense %lld", (long long)s.bytes,
               (long long)s.dense_bytes);
 
-    al_ds2 *back = NULL;
-    CHECK_OK(al_ckpt_open_model(path, 1, 16, &back));
+    al_model *back = NULL;
+    CHECK_OK(al_model_load(path, &back));
     if (back) {
-        const al_param_table *tb = al_ds2_params(back);
+        const al_param_table *tb = al_model_params(back);
         size_t wrong = 0;
         for (int p = 0; p < t->n; p++)
             for (size_t j = 0; j < t->params[p].numel; j++) {
@@ -78,7 +77,7 @@ static void test_roundtrip(void) {
                 wrong += memcmp(&tb->data[o], &want, sizeof want) != 0;
             }
         CHECK_MSG(wrong == 0, "%zu values differ", wrong);
-        al_ds2_free(back);
+        al_model_free(back);
     }
     al_st_file *f = NULL;
     CHECK_OK(al_st_open(path, &f));
@@ -104,13 +103,13 @@ static void test_roundtrip(void) {
         if (kind == 4) CHECK_MSG(bh >= 1, "%s: all pruned, stored whole", e->name);
     }
     free(mask);
-    al_ds2_free(m);
+    al_model_free(m);
 }
 
 static void test_nonzeros_without_mask(void) {
-    al_ds2 *m = tiny_model();
+    al_model *m = tiny_model();
     if (!m) return;
-    al_param_table *t = al_ds2_params(m);
+    al_param_table *t = al_model_params(m);
     int w = al_param_find(t, "rnns.0.rnn.weight_ih_l0");
     float *d = al_param_data(t, w);
     for (size_t j = 0; j < t->params[w].numel; j += 3) d[j] = 0.0f;
@@ -120,11 +119,11 @@ static void test_nonzeros_without_mask(void) {
     CHECK_OK(al_compact_save(path, m, NULL, &s));
     CHECK(s.sparse_tensors == 1);
     CHECK(stored_block(path, "rnns.0.rnn.weight_ih_l0", 0) == 1);
-    al_ds2 *back = NULL;
-    CHECK_OK(al_ckpt_open_model(path, 1, 16, &back));
-    if (back) CHECK(memcmp(al_param_data(al_ds2_params(back), w), d, t->params[w].numel * sizeof(float)) == 0);
-    al_ds2_free(back);
-    al_ds2_free(m);
+    al_model *back = NULL;
+    CHECK_OK(al_model_load(path, &back));
+    if (back) CHECK(memcmp(al_param_data(al_model_params(back), w), d, t->params[w].numel * sizeof(float)) == 0);
+    al_model_free(back);
+    al_model_free(m);
 }
 
 /* Rewrites src into dst with tensor `name` replaced by (dtype, n values of data). */
@@ -147,16 +146,16 @@ static al_status rewrite(const char *src, const char *dst, const char *name, al_
 }
 
 static void expect_error(const char *path, const char *needle) {
-    al_ds2 *m = NULL;
-    CHECK(al_ckpt_open_model(path, 1, 16, &m) != AL_OK);
+    al_model *m = NULL;
+    CHECK(al_model_load(path, &m) != AL_OK);
     CHECK(m == NULL);
     CHECK_STR_CONTAINS(al_last_error(), needle);
 }
 
 static void test_damaged_files(void) {
-    al_ds2 *m = tiny_model();
+    al_model *m = tiny_model();
     if (!m) return;
-    al_param_table *t = al_ds2_params(m);
+    al_param_table *t = al_model_params(m);
     uint8_t *mask = al_mask_new(t);
     const char *name = "rnns.1.rnn.weight_hh_l0";
     int w = al_param_find(t, name);
@@ -179,7 +178,7 @@ static void test_damaged_files(void) {
     expect_error(bad, "'rnns.1.rnn.weight_hh_l0' is missing");
     CHECK_STR_CONTAINS(al_last_error(), bad);
     free(mask);
-    al_ds2_free(m);
+    al_model_free(m);
 }
 
 AL_TEST_MAIN(test_roundtrip, test_nonzeros_without_mask, test_damaged_files)

@@ -64,7 +64,7 @@ static int run(al_ds2 *m, const float *x, int N, float *out) {
 /* Sparse against dense logits for every mask kind, density, forced or automatic format, batch. */
 static void test_matches_dense(void) {
     static const double dens[] = {1.0, 0.5, 0.2, 0.1, 0.05};
-    static const al_ds2_format fmts[] = {AL_DS2_FORMAT_AUTO, AL_DS2_FORMAT_CSR, AL_DS2_FORMAT_BSR8};
+    static const al_weight_format fmts[] = {AL_WEIGHT_FORMAT_AUTO, AL_WEIGHT_FORMAT_CSR, AL_WEIGHT_FORMAT_BSR8};
     const size_t cap = (size_t)al_ds2_output_length(T_MAX) * N_MAX * AL_DS2_CLASSES;
     float *dense = malloc(sizeof(float) * cap), *sparse = malloc(sizeof(float) * cap);
     for (int kind = 0; kind < 2; kind++)
@@ -76,13 +76,13 @@ static void test_matches_dense(void) {
                 int T1 = run(m, x, N, dense);
                 CHECK(T1 > 0);
                 for (size_t f = 0; f < sizeof fmts / sizeof *fmts; f++) {
-                    al_ds2_sparse_report r;
+                    al_sparse_report r;
                     CHECK_OK(al_ds2_sparsify(m, mask, fmts[f], &r));
                     CHECK(r.n == 2 + 4 * al_ds2_cfg(m)->hidden_layers);
                     CHECK(run(m, x, N, sparse) == T1);
                     double d = al_test_rel_diff(sparse, dense, (size_t)T1 * N * AL_DS2_CLASSES);
                     CHECK_MSG(d <= 1e-5, "kind %d density %.2f N %d format %s: rel diff %.3g", kind, dens[di], N,
-                              al_ds2_format_name(fmts[f]), d);
+                              al_weight_format_name(fmts[f]), d);
                 }
                 al_ds2_densify(m);
                 CHECK(run(m, x, N, sparse) == T1);
@@ -100,17 +100,17 @@ static void test_matches_dense(void) {
  * unstructured 10% input projection, BSR for 8 x 1 blocks on the recurrent step. */
 static void test_auto_choice(void) {
     al_ds2 *m = tiny_model(1);
-    al_ds2_sparse_report r;
-    CHECK_OK(al_ds2_sparsify(m, NULL, AL_DS2_FORMAT_AUTO, &r));
-    for (int i = 0; i < r.n; i++) CHECK_MSG(r.w[i].format == AL_DS2_FORMAT_DENSE, "%s", r.w[i].name);
+    al_sparse_report r;
+    CHECK_OK(al_ds2_sparsify(m, NULL, AL_WEIGHT_FORMAT_AUTO, &r));
+    for (int i = 0; i < r.n; i++) CHECK_MSG(r.w[i].format == AL_WEIGHT_FORMAT_DENSE, "%s", r.w[i].name);
     uint8_t *mask = make_mask(m, UNSTRUCTURED, 0.1, 5);
-    CHECK_OK(al_ds2_sparsify(m, mask, AL_DS2_FORMAT_AUTO, &r));
-    CHECK(!strcmp(r.w[2].name, "rnns.0.rnn.weight_ih_l0") && r.w[2].format == AL_DS2_FORMAT_CSR);
+    CHECK_OK(al_ds2_sparsify(m, mask, AL_WEIGHT_FORMAT_AUTO, &r));
+    CHECK(!strcmp(r.w[2].name, "rnns.0.rnn.weight_ih_l0") && r.w[2].format == AL_WEIGHT_FORMAT_CSR);
     CHECK(r.w[2].kept > 0.05 && r.w[2].kept < 0.15 && fabs(r.w[2].stored - r.w[2].kept) < 1e-12);
     free(mask);
     mask = make_mask(m, BLOCKS, 0.1, 6);
-    CHECK_OK(al_ds2_sparsify(m, mask, AL_DS2_FORMAT_AUTO, &r));
-    CHECK(!strcmp(r.w[3].name, "rnns.0.rnn.weight_hh_l0") && r.w[3].format == AL_DS2_FORMAT_BSR8 && r.w[3].n == 1);
+    CHECK_OK(al_ds2_sparsify(m, mask, AL_WEIGHT_FORMAT_AUTO, &r));
+    CHECK(!strcmp(r.w[3].name, "rnns.0.rnn.weight_hh_l0") && r.w[3].format == AL_WEIGHT_FORMAT_BSR8 && r.w[3].n == 1);
     free(mask);
     al_ds2_free(m);
 }
@@ -128,9 +128,9 @@ static void test_empty_tensor_and_resparsify(void) {
         memset(mask + t->params[p].offset, 0, t->params[p].numel);
         memset(al_param_data(t, p), 0, sizeof(float) * t->params[p].numel);
     }
-    for (int f = AL_DS2_FORMAT_AUTO; f <= AL_DS2_FORMAT_BSR8; f++) {
+    for (int f = AL_WEIGHT_FORMAT_AUTO; f <= AL_WEIGHT_FORMAT_BSR8; f++) {
         int T1 = run(m, x, N_MAX, dense);
-        CHECK_OK(al_ds2_sparsify(m, mask, (al_ds2_format)f, NULL));
+        CHECK_OK(al_ds2_sparsify(m, mask, (al_weight_format)f, NULL));
         CHECK(run(m, x, N_MAX, sparse) == T1);
         CHECK_MSG(al_test_rel_diff(sparse, dense, (size_t)T1 * N_MAX * AL_DS2_CLASSES) <= 1e-5, "format %d", f);
     }
@@ -142,11 +142,11 @@ static void test_empty_tensor_and_resparsify(void) {
     al_ds2_densify(m);
     CHECK(run(m, x, N_MAX, dense) == T1);
     CHECK(al_test_rel_diff(sparse, dense, (size_t)T1 * N_MAX * AL_DS2_CLASSES) > 1e-3);
-    CHECK_OK(al_ds2_sparsify(m, mask, AL_DS2_FORMAT_AUTO, NULL));
-    CHECK_OK(al_ds2_sparsify(m, NULL, AL_DS2_FORMAT_AUTO, NULL)); /* twice; NULL mask: the nonzeros */
+    CHECK_OK(al_ds2_sparsify(m, mask, AL_WEIGHT_FORMAT_AUTO, NULL));
+    CHECK_OK(al_ds2_sparsify(m, NULL, AL_WEIGHT_FORMAT_AUTO, NULL)); /* twice; NULL mask: the nonzeros */
     CHECK(run(m, x, N_MAX, sparse) == T1);
     CHECK(al_test_rel_diff(sparse, dense, (size_t)T1 * N_MAX * AL_DS2_CLASSES) <= 1e-5);
-    CHECK(al_ds2_sparsify(m, mask, (al_ds2_format)9, NULL) == AL_ERR_INVALID);
+    CHECK(al_ds2_sparsify(m, mask, (al_weight_format)9, NULL) == AL_ERR_INVALID);
     CHECK(run(m, x, N_MAX, sparse) == T1); /* the failed call left the matrices in place */
     CHECK(al_test_rel_diff(sparse, dense, (size_t)T1 * N_MAX * AL_DS2_CLASSES) <= 1e-5);
     free(mask);

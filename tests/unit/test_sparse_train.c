@@ -302,36 +302,36 @@ static void train(al_ds2 *m, const uint8_t *mask, int sparse, double *losses) {
 
 /* Dense and sparse training of the same pruned model, forced CSR and BSR and the automatic choice. */
 static void test_ds2_steps(void) {
-    static const al_ds2_format fmts[] = {AL_DS2_FORMAT_CSR, AL_DS2_FORMAT_BSR8, AL_DS2_FORMAT_AUTO};
+    static const al_weight_format fmts[] = {AL_WEIGHT_FORMAT_CSR, AL_WEIGHT_FORMAT_BSR8, AL_WEIGHT_FORMAT_AUTO};
     for (int kind = 0; kind < 2; kind++)
         for (size_t f = 0; f < sizeof fmts / sizeof *fmts; f++) {
             al_ds2 *a = tiny(), *b = tiny();
             /* AUTO, unstructured: under CSR's crossover (conv2 at 20% trains faster dense) */
-            const double density = kind == BLOCKS ? 0.1 : fmts[f] == AL_DS2_FORMAT_AUTO ? 0.05 : 0.2;
+            const double density = kind == BLOCKS ? 0.1 : fmts[f] == AL_WEIGHT_FORMAT_AUTO ? 0.05 : 0.2;
             uint8_t *mask = prune(a, kind, density);
             free(prune(b, kind, density));
-            al_ds2_sparse_report r;
+            al_sparse_report r;
             CHECK_OK(al_ds2_sparse_train(b, mask, fmts[f], &r));
             CHECK(r.n == 2 + 4 * al_ds2_cfg(b)->hidden_layers);
             /* AUTO: BSR for block masks, CSR for unstructured ones at 5%, every weight sparse */
-            const al_ds2_format want = fmts[f] != AL_DS2_FORMAT_AUTO ? fmts[f]
-                                       : kind == BLOCKS                ? AL_DS2_FORMAT_BSR8
-                                                                       : AL_DS2_FORMAT_CSR;
+            const al_weight_format want = fmts[f] != AL_WEIGHT_FORMAT_AUTO ? fmts[f]
+                                       : kind == BLOCKS                ? AL_WEIGHT_FORMAT_BSR8
+                                                                       : AL_WEIGHT_FORMAT_CSR;
             CHECK(al_ds2_sparse_training(b));
             for (int i = 1; i < r.n; i++)
-                CHECK_MSG(r.w[i].format == want, "kind %d format %s: %s is %s", kind, al_ds2_format_name(fmts[f]),
-                          r.w[i].name, al_ds2_format_name(r.w[i].format));
+                CHECK_MSG(r.w[i].format == want, "kind %d format %s: %s is %s", kind, al_weight_format_name(fmts[f]),
+                          r.w[i].name, al_weight_format_name(r.w[i].format));
             double la[STEPS], lb[STEPS];
             train(a, mask, 0, la);
             train(b, mask, 1, lb);
             for (int s = 0; s < STEPS; s++)
                 CHECK_MSG(fabs(la[s] - lb[s]) <= 1e-4 * fabs(la[s]), "kind %d format %s step %d: loss %.9g vs %.9g",
-                          kind, al_ds2_format_name(fmts[f]), s, la[s], lb[s]);
+                          kind, al_weight_format_name(fmts[f]), s, la[s], lb[s]);
             al_param_table *ta = al_ds2_params(a), *tb = al_ds2_params(b);
             for (int p = 0; p < ta->n; p++) {
                 const al_param *e = &ta->params[p];
                 double d = al_test_rel_diff(al_param_data(tb, p), al_param_data(ta, p), e->numel);
-                CHECK_MSG(d <= 1e-4, "kind %d format %s %s: rel diff %g", kind, al_ds2_format_name(fmts[f]), e->name, d);
+                CHECK_MSG(d <= 1e-4, "kind %d format %s %s: rel diff %g", kind, al_weight_format_name(fmts[f]), e->name, d);
             }
             for (size_t i = 0; i < tb->total; i++)
                 if (!mask[i] && tb->data[i] != 0.0f) {
@@ -355,11 +355,11 @@ static void test_ds2_mixed(void) {
     al_param_table *ta = al_ds2_params(a), *tb = al_ds2_params(b);
     for (int p = 0; p < ta->n; p++)
         if (strstr(ta->params[p].name, "weight_hh")) memset(mask + ta->params[p].offset, 1, ta->params[p].numel);
-    al_ds2_sparse_report r;
-    CHECK_OK(al_ds2_sparse_train(b, mask, AL_DS2_FORMAT_AUTO, &r));
+    al_sparse_report r;
+    CHECK_OK(al_ds2_sparse_train(b, mask, AL_WEIGHT_FORMAT_AUTO, &r));
     for (int i = 2; i < r.n; i++)
-        CHECK_MSG(r.w[i].format == (strstr(r.w[i].name, "weight_hh") ? AL_DS2_FORMAT_DENSE : AL_DS2_FORMAT_CSR),
-                  "%s is %s", r.w[i].name, al_ds2_format_name(r.w[i].format));
+        CHECK_MSG(r.w[i].format == (strstr(r.w[i].name, "weight_hh") ? AL_WEIGHT_FORMAT_DENSE : AL_WEIGHT_FORMAT_CSR),
+                  "%s is %s", r.w[i].name, al_weight_format_name(r.w[i].format));
     double la[STEPS], lb[STEPS];
     train(a, mask, 0, la);
     train(b, mask, 1, lb);
@@ -378,11 +378,11 @@ static void test_ds2_mixed(void) {
 static void test_auto_dense(void) {
     al_ds2 *m = tiny();
     uint8_t *mask = al_mask_new(al_ds2_params(m));
-    al_ds2_sparse_report r;
-    CHECK_OK(al_ds2_sparse_train(m, mask, AL_DS2_FORMAT_AUTO, &r));
-    CHECK(!al_ds2_sparse_training(m) && r.w[0].format == AL_DS2_FORMAT_DENSE && r.w[1].format == AL_DS2_FORMAT_DENSE);
+    al_sparse_report r;
+    CHECK_OK(al_ds2_sparse_train(m, mask, AL_WEIGHT_FORMAT_AUTO, &r));
+    CHECK(!al_ds2_sparse_training(m) && r.w[0].format == AL_WEIGHT_FORMAT_DENSE && r.w[1].format == AL_WEIGHT_FORMAT_DENSE);
     CHECK_OK(al_ds2_sparse_refresh(m)); /* nothing to do */
-    CHECK(al_ds2_sparse_train(m, NULL, AL_DS2_FORMAT_AUTO, &r) != AL_OK);
+    CHECK(al_ds2_sparse_train(m, NULL, AL_WEIGHT_FORMAT_AUTO, &r) != AL_OK);
     free(mask);
     al_ds2_free(m);
 }

@@ -9,7 +9,7 @@
 
 static char run[1100];
 static al_param_table *table; /* layout of ds2-tiny */
-static al_ds2 *model;
+static al_model *model;
 
 static int exists(const char *fmt, const char *a) {
     char path[2048];
@@ -73,10 +73,8 @@ static void run_toy_lottery(void) {
     al_log_set_level(AL_LOG_WARN);
     CHECK_OK(al_lottery_run(&o));
     al_log_set_level(AL_LOG_INFO);
-    al_ds2_config cfg;
-    CHECK_OK(al_ds2_preset("ds2-tiny", &cfg));
-    CHECK_OK(al_ds2_new(&cfg, 1, 16, &model));
-    table = al_ds2_params(model);
+    CHECK_OK(al_model_new_preset("ds2-tiny", &model));
+    table = al_model_params(model);
 }
 
 static void test_files_exist(void) {
@@ -206,7 +204,7 @@ static void test_late_rewinding(void) {
     snprintf(run, sizeof run, "%s", saved_run);
 }
 
-static void finish(void) { al_ds2_free(model); }
+static void finish(void) { al_model_free(model); }
 
 AL_TEST_MAIN(run_toy_lottery, test_files_exist, test_exact_sparsity_and_rewinding, test_random_reinit_is_new_every_level,
              test_random_prune_and_finetune, test_late_rewinding, finish)
