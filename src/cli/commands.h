@@ -3,6 +3,10 @@
 #ifndef AL_CLI_COMMANDS_H
 #define AL_CLI_COMMANDS_H
 
+/* The whole program: dispatches argv[1] to its subcommand (dispatch.c). A program that registers
+ * model families of its own (al_model_register; tests/family/) calls it from its main. */
+int al_cli_main(int argc, char **argv);
+
 int al_cmd_features(int argc, char **argv); /* cmd_features.c */
 int al_cmd_synth(int argc, char **argv);    /* cmd_synth.c */
 int al_cmd_corpus(int argc, char **argv);   /* cmd_corpus.c */

@@ -1,4 +1,4 @@
-/* audiolottery: the command-line program. Dispatches to one subcommand per file. */
+/* audiolottery: the command-line program's dispatch to one subcommand per file (al_cli_main). */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,7 +15,7 @@ static const command commands[] = {
     {"synth", al_cmd_synth, "make a synthetic speech corpus (LibriSpeech layout) with espeak-ng, flite, festival"},
     {"corpus", al_cmd_corpus, "read a corpus (any supported layout) and print its summary and skipped entries"},
     {"features", al_cmd_features, "compute spectrogram or log-mel features of audio files into safetensors"},
-    {"train", al_cmd_train, "train a DeepSpeech2 CNN-LSTM with CTC (resumable run directory)"},
+    {"train", al_cmd_train, "train a model (DeepSpeech2 CNN-LSTM, ...) with CTC (resumable run directory)"},
     {"lottery", al_cmd_lottery, "find winning tickets: iterative magnitude pruning with rewinding, and baselines"},
     {"report", al_cmd_report, "tables, winning tickets, CSV and SVG plot of a lottery run directory"},
     {"tune-lm", al_cmd_tune_lm, "grid search of the LM weight and word bonus on a dev corpus"},
@@ -38,7 +38,7 @@ static void usage(FILE *out) {
     for (int i = 0; i < N_COMMANDS; i++) fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
 }
 
-int main(int argc, char **argv) {
+int al_cli_main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
         return 2;
