@@ -69,7 +69,8 @@ static float *synth_signal(int64_t n) {
 
 /* The utterance's features as the model wants them (bins, frames), its seconds and the featurizer's
  * seconds. */
-static al_status features(const options *o, const al_input_spec *in, float **feat, int *bins, int *frames, double *audio_s, double *feat_s) {
+static al_status features(const options *o, const al_input_spec *in, float **feat, int *bins, int *frames,
+                          double *audio_s, double *feat_s) {
     al_audio a = {0};
     al_status st = AL_OK;
     if (o->audio) st = al_audio_read(o->audio, NULL, &a);
@@ -98,7 +99,8 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 /* Median seconds of o->repeats forwards after one warm-up; logits of the last in out. */
-static al_status time_forward(al_model_state *m, const options *o, const float *feat, int frames, float *out, double *median) {
+static al_status time_forward(al_model_state *m, const options *o, const float *feat, int frames, float *out,
+                              double *median) {
     double *t = malloc(sizeof(double) * o->repeats);
     if (!t) return al_error(AL_ERR_NOMEM, "out of memory");
     int out_len;

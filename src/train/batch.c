@@ -84,8 +84,8 @@ al_status al_batch_load(al_batch *b, const al_batch_source *src, const size_t *i
         al_rng rng;
         al_rng_seed_stream(&rng, src->seed, ((uint64_t)epoch << 40) ^ ((uint64_t)batch_index << 16) ^ (uint64_t)i);
         feats[i] = NULL;
-        status[i] = utterance_features(src, &src->corpus->utts[items[i]], b->featurizers[thread], b->input.bins, &rng, &feats[i],
-                                       &frames[i]);
+        status[i] = utterance_features(src, &src->corpus->utts[items[i]], b->featurizers[thread], b->input.bins, &rng,
+                                       &feats[i], &frames[i]);
         if (status[i] != AL_OK) snprintf(messages[i], sizeof messages[i], "%s", al_last_error());
     }
     al_status st = AL_OK;

@@ -45,7 +45,8 @@ al_status al_corpus_logits(al_model_state *s, const al_corpus *corpus, const al_
     if (corpus->n == 0) return al_error(AL_ERR_EMPTY, "evaluate: the corpus has no utterances");
     const al_model *m = al_model_state_model(s);
     if (al_model_head(m) != AL_HEAD_CTC)
-        return al_error(AL_ERR_UNSUPPORTED, "evaluate: model family '%s' has no per-frame CTC output", al_model_arch(m));
+        return al_error(AL_ERR_UNSUPPORTED, "evaluate: model family '%s' has no per-frame CTC output",
+                        al_model_arch(m));
     const int C = al_model_classes(m);
     const al_input_spec in = al_model_input(m);
     size_t *order = malloc(sizeof(size_t) * corpus->n);

@@ -200,7 +200,8 @@ static al_status build_lstms(al_ds2_state *ds, const uint8_t *mask, al_weight_fo
     return st;
 }
 
-al_status al_ds2_state_sparse_train(al_ds2_state *ds, const uint8_t *mask, al_weight_format format, al_sparse_report *r) {
+al_status al_ds2_state_sparse_train(al_ds2_state *ds, const uint8_t *mask, al_weight_format format,
+                                    al_sparse_report *r) {
     if (!mask) return al_error(AL_ERR_INVALID, "ds2 sparse train: a mask is required");
     if (format < AL_WEIGHT_FORMAT_AUTO || format > AL_WEIGHT_FORMAT_BSR8)
         return al_error(AL_ERR_INVALID, "ds2 sparse train: unknown format %d", (int)format);

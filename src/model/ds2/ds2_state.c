@@ -143,8 +143,8 @@ static float *P(const al_ds2_state *s, int idx) { return al_param_data(&s->w->t,
 static float *G(const al_ds2_state *s, int idx) { return al_param_grad(&s->w->t, idx); }
 
 /* BatchNorm with this model's parameters; x, y (outer, channels, inner). */
-static al_status bn_forward(al_ds2_state *s, al_batchnorm *bn, const al_ds2_bn_params *p, float *y, const float *x, int train,
-                            int outer, int inner) {
+static al_status bn_forward(al_ds2_state *s, al_batchnorm *bn, const al_ds2_bn_params *p, float *y, const float *x,
+                            int train, int outer, int inner) {
     return al_batchnorm_forward(bn, y, P(s, p->mean), P(s, p->var), x, P(s, p->weight), P(s, p->bias), train, outer,
                                 inner);
 }
@@ -159,8 +159,9 @@ static al_status conv_block_forward(al_ds2_state *s, int i, float *y, float *z, 
                                     int t_in) {
     const int N = s->N, C = s->w->cfg.conv_channels, d_out = i ? s->w->d2 : s->w->d1, T1 = s->T1;
     const al_sparse *sw = train ? al_ds2_strain_conv(s->strain, i, NULL) : al_ds2_sparse_conv(s->w->sparse, i);
-    al_status st = sw ? al_conv2d_forward_sparse(&s->conv[i], sw, y, x, P(s, s->w->conv_b[i]), N, d_in, t_in)
-                      : al_conv2d_forward(&s->conv[i], y, x, P(s, s->w->conv_w[i]), P(s, s->w->conv_b[i]), N, d_in, t_in);
+    al_status st =
+        sw ? al_conv2d_forward_sparse(&s->conv[i], sw, y, x, P(s, s->w->conv_b[i]), N, d_in, t_in)
+           : al_conv2d_forward(&s->conv[i], y, x, P(s, s->w->conv_w[i]), P(s, s->w->conv_b[i]), N, d_in, t_in);
     if (st == AL_OK) st = al_seqmask(y, s->len, N, C * d_out, T1);
     if (st == AL_OK) st = bn_forward(s, &s->bn2d[i], &s->w->conv_bn[i], z, y, train, N, d_out * T1);
     if (st == AL_OK) st = al_seqmask(z, s->len, N, C * d_out, T1);
@@ -190,7 +191,7 @@ static void from_time_major(float *dst, const float *src, int N, int CD, int T1)
 }
 
 int al_ds2_state_forward(al_ds2_state *s, int train, const float *x, const int *lengths, int N, int T, float *logits,
-                   int *out_lengths) {
+                         int *out_lengths) {
     const al_ds2_config *c = &s->w->cfg;
     if (N < 1 || N > s->max_batch || T < 1 || T > s->max_frames)
         return al_error(AL_ERR_INVALID, "ds2: batch of %d x %d frames exceeds the model's capacity %d x %d", N, T,
@@ -250,11 +251,11 @@ static al_status conv_block_backward(al_ds2_state *s, int i, float *dz, float *s
     float *ws = NULL;
     const al_sparse *sw = al_ds2_strain_conv(s->strain, i, &ws);
     if (st == AL_OK && sw)
-        st = al_conv2d_backward_sparse(&s->conv[i], sw, ws, dx, G(s, s->w->conv_w[i]), G(s, s->w->conv_b[i]), dz, x, N, d_in,
-                                       t_in);
+        st = al_conv2d_backward_sparse(&s->conv[i], sw, ws, dx, G(s, s->w->conv_w[i]), G(s, s->w->conv_b[i]), dz, x, N,
+                                       d_in, t_in);
     else if (st == AL_OK)
-        st = al_conv2d_backward(&s->conv[i], dx, G(s, s->w->conv_w[i]), G(s, s->w->conv_b[i]), dz, x, P(s, s->w->conv_w[i]),
-                                N, d_in, t_in);
+        st = al_conv2d_backward(&s->conv[i], dx, G(s, s->w->conv_w[i]), G(s, s->w->conv_b[i]), dz, x,
+                                P(s, s->w->conv_w[i]), N, d_in, t_in);
     return st;
 }
 
