@@ -39,6 +39,7 @@
 #include "audiolottery/audio.h"
 #include "audiolottery/param.h"
 #include "audiolottery/prune.h"
+#include "audiolottery/sparse.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -59,20 +60,8 @@ typedef struct {
 int al_input_frames(const al_input_spec *in, double seconds);
 
 /* ---- sparse weights ------------------------------------------------------------------------
- * A prunable weight's products run dense (sgemm on the table), CSR or BSR 8 x 1 (8 consecutive
- * output rows, one input column). AUTO picks the fastest per weight from its mask structure,
- * density and product width, using crossovers measured by bench_sparse (src/infer/weight_format.c). */
-typedef enum {
-    AL_WEIGHT_FORMAT_AUTO = 0, /* choose per weight */
-    AL_WEIGHT_FORMAT_DENSE,
-    AL_WEIGHT_FORMAT_CSR,
-    AL_WEIGHT_FORMAT_BSR8
-} al_weight_format;
-
-const char *al_weight_format_name(al_weight_format f); /* "auto", "dense", "csr", "bsr8x1" */
-/* Parses a name of al_weight_format_name; AL_ERR_INVALID naming the choices otherwise. */
-al_status al_weight_format_parse(const char *name, al_weight_format *f);
-
+ * al_weight_format (audiolottery/sparse.h) names how a prunable weight's products run; a family's
+ * sparsify / sparse_train report their per-weight choices here. */
 #define AL_SPARSE_REPORT_MAX 256 /* weights a report holds */
 
 typedef struct {

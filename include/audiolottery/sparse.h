@@ -65,7 +65,7 @@ al_status al_sparse_mm(const al_sparse *m, const float *x, int n, float beta, fl
  * scratch (cols x n floats, so that it can fail with AL_ERR_NOMEM). */
 al_status al_sparse_mm_xt(const al_sparse *m, const float *x, int n, float beta, float *y);
 /* From this n on, al_sparse_mm_xt runs as tiles of W X^T (X transposed) rather than n products W x_t;
- * the two regimes have different dense/sparse crossovers (src/model/ds2_sparse.c). */
+ * the two regimes have different dense/sparse crossovers (src/infer/weight_format.c). */
 #define AL_SPARSE_XT_TILED_MIN_N 8
 
 /* Floats of scratch al_sparse_mm_xt_ws needs for n: cols x n from n = 8 on (BSR 8 x 1: none), else 0. */
@@ -74,6 +74,21 @@ size_t al_sparse_mm_xt_scratch(const al_sparse *m, int n);
 /* al_sparse_mm_xt with caller-owned scratch ws (al_sparse_mm_xt_scratch(m, n) floats; NULL when
  * that is 0): never allocates, for products inside a loop such as an LSTM's per-step recurrence. */
 al_status al_sparse_mm_xt_ws(const al_sparse *m, const float *x, int n, float beta, float *y, float *ws);
+
+/* How a prunable weight's products run: dense (sgemm on the parameter table), CSR or BSR 8 x 1 (8
+ * consecutive output rows, one input column). AUTO picks the fastest per weight from its mask
+ * structure, density and product width, using crossovers measured by bench_sparse
+ * (src/infer/weight_format.c); the model interface's sparsify and sparse_train take one. */
+typedef enum {
+    AL_WEIGHT_FORMAT_AUTO = 0, /* choose per weight */
+    AL_WEIGHT_FORMAT_DENSE,
+    AL_WEIGHT_FORMAT_CSR,
+    AL_WEIGHT_FORMAT_BSR8
+} al_weight_format;
+
+const char *al_weight_format_name(al_weight_format f); /* "auto", "dense", "csr", "bsr8x1" */
+/* Parses a name of al_weight_format_name; AL_ERR_INVALID naming the choices otherwise. */
+al_status al_weight_format_parse(const char *name, al_weight_format *f);
 
 /* The dense counterparts on cblas_sgemm, W (rows, cols) row-major, same shapes and beta. */
 al_status al_dense_mm(const float *w, int rows, int cols, const float *x, int n, float beta, float *y);

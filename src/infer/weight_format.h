@@ -3,7 +3,6 @@
 #ifndef AL_INFER_WEIGHT_FORMAT_H
 #define AL_INFER_WEIGHT_FORMAT_H
 
-#include "audiolottery/model.h"
 #include "audiolottery/sparse.h"
 
 /* Crossover stored densities (stored values / dense size) below which a format beats dense sgemm,
