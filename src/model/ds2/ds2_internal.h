@@ -9,8 +9,8 @@
 #include "nn/batchnorm.h"
 #include "nn/conv2d.h"
 #include "nn/lstm.h"
+#include "model/sparse_weights.h"
 
-typedef struct al_ds2_sparse al_ds2_sparse; /* ds2_sparse.c */
 typedef struct al_ds2_strain al_ds2_strain; /* ds2_sparse_train.c */
 
 typedef struct {
@@ -32,7 +32,7 @@ typedef struct {
     al_ds2_lstm_params (*rnn)[2];    /* (L, 2 directions) */
     al_ds2_bn_params fc_bn;
     int fc_w;
-    al_ds2_sparse *sparse;    /* eval-mode sparse weights (ds2_sparse.c); NULL: dense */
+    al_sparse_weights *sparse; /* eval-mode sparse weights (ds2_sparse.c); NULL: dense */
     uint64_t sparse_gen;      /* changes with every sparsify / densify: states rebind their scratch */
 } al_ds2_weights;
 
@@ -82,8 +82,9 @@ al_status al_ds2_state_backward(al_ds2_state *s, const float *dlogits);
 al_status al_ds2_weights_sparsify(al_ds2_weights *w, const uint8_t *mask, al_weight_format format, int max_batch,
                                   int max_frames, al_sparse_report *r);
 void al_ds2_weights_densify(al_ds2_weights *w);
-void al_ds2_sparse_free(al_ds2_sparse *s);
-const al_sparse *al_ds2_sparse_conv(const al_ds2_sparse *s, int i); /* NULL: dense */
+const al_sparse *al_ds2_sparse_conv(const al_ds2_weights *w, int i); /* NULL: dense */
+/* al_weight_product's repack hook of a conv weight: ctx is its al_conv2d (al_conv2d_repack) */
+void al_ds2_conv_repack(const void *conv, const float *w, float *wr);
 /* LSTM layer k's eval-mode products for state s (NULL: dense), binding s's scratch first when the
  * weights' matrices changed since. */
 al_status al_ds2_state_sparse_lstm(al_ds2_state *s, int k, const al_lstm_sparse **out);

@@ -158,7 +158,7 @@ static al_status bn_backward(al_ds2_state *s, al_batchnorm *bn, const al_ds2_bn_
 static al_status conv_block_forward(al_ds2_state *s, int i, float *y, float *z, const float *x, int train, int d_in,
                                     int t_in) {
     const int N = s->N, C = s->w->cfg.conv_channels, d_out = i ? s->w->d2 : s->w->d1, T1 = s->T1;
-    const al_sparse *sw = train ? al_ds2_strain_conv(s->strain, i, NULL) : al_ds2_sparse_conv(s->w->sparse, i);
+    const al_sparse *sw = train ? al_ds2_strain_conv(s->strain, i, NULL) : al_ds2_sparse_conv(s->w, i);
     al_status st =
         sw ? al_conv2d_forward_sparse(&s->conv[i], sw, y, x, P(s, s->w->conv_b[i]), N, d_in, t_in)
            : al_conv2d_forward(&s->conv[i], y, x, P(s, s->w->conv_w[i]), P(s, s->w->conv_b[i]), N, d_in, t_in);

@@ -71,7 +71,7 @@ static al_status build_table(al_ds2_weights *w) {
 
 void al_ds2_weights_free(al_ds2_weights *w) {
     if (!w) return;
-    al_ds2_sparse_free(w->sparse);
+    al_sparse_weights_free(w->sparse);
     free(w->rnn_bn);
     free(w->rnn);
     al_param_table_free(&w->t);
