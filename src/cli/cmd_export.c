@@ -1,7 +1,6 @@
 /* audiolottery export: a pruned checkpoint as a compact model file (kept weights only). */
 #include <getopt.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 
 #include "audiolottery/al.h"
@@ -9,6 +8,7 @@
 #include "audiolottery/train.h"
 #include "cli/cli_args.h"
 #include "cli/commands.h"
+#include "train/run_files.h"
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -27,19 +27,23 @@ static void usage(FILE *out) {
             "  -h, --help          this help\n");
 }
 
-/* The mask file to use (see usage), or NULL for the nonzero weights. */
-static const char *find_mask(const char *ckpt, const char *mask_opt, char *buf, size_t n) {
-    if (mask_opt) return mask_opt;
+/* *mask: the mask file to use (see usage), or NULL for the nonzero weights. */
+static al_status find_mask(const char *ckpt, const char *mask_opt, char *buf, size_t n, const char **mask) {
+    *mask = mask_opt;
+    if (mask_opt) return AL_OK;
     al_st_file *f;
     if (al_st_open(ckpt, &f) == AL_OK) {
         int own = al_mask_present(f);
         al_st_close(f);
-        if (own) return ckpt;
+        if (own) {
+            *mask = ckpt;
+            return AL_OK;
+        }
     }
-    const char *slash = strrchr(ckpt, '/');
-    snprintf(buf, n, "%.*smask.safetensors", slash ? (int)(slash - ckpt + 1) : 0, ckpt);
+    al_status st = al_run_file_beside(buf, n, ckpt, AL_RUN_MASK);
     struct stat sb;
-    return stat(buf, &sb) == 0 ? buf : NULL;
+    if (st == AL_OK && stat(buf, &sb) == 0) *mask = buf;
+    return st;
 }
 
 static double mb(int64_t bytes) { return bytes / 1e6; }
@@ -93,9 +97,10 @@ int al_cmd_export(int argc, char **argv) {
         return 2;
     }
     char buf[4200];
-    const char *mask_path = find_mask(ckpt, mask, buf, sizeof buf);
-    if (al_cli_out_is_input("export", out, (const char *const[]){ckpt, mask_path}, 2)) return 2;
-    al_status st = run(ckpt, mask_path, out);
+    const char *mask_path;
+    al_status st = find_mask(ckpt, mask, buf, sizeof buf, &mask_path);
+    if (st == AL_OK && al_cli_out_is_input("export", out, (const char *const[]){ckpt, mask_path}, 2)) return 2;
+    if (st == AL_OK) st = run(ckpt, mask_path, out);
     if (st != AL_OK) fprintf(stderr, "export: %s\n", al_last_error());
     return st == AL_OK ? 0 : 1;
 }

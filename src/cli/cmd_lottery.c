@@ -36,7 +36,7 @@ static void usage(FILE *out, const al_lottery_opts *d) {
             "  --block-score S         l1 | l2 norm of a block's or channel's weights ranks it (%s)\n"
             "  --rewind R              init | <N>it | <N>ep: the point of level 0's training to rewind to (%s)\n"
             "  --branch KIND[@L,...]   random-prune | random-prune-global | random-reinit | finetune at levels L\n"
-            "                          (every level >= 1 without @; repeatable)\n"
+            "                          (every level >= 1 without @; repeatable); KIND:seed=N@L: draw with seed N\n"
             "  --test-clean CORPUS     test set scored into every report (optional)\n"
             "  --test-other CORPUS     second test set (optional)\n\n"
             "training options (default), for every level and branch:\n",

@@ -7,6 +7,7 @@
 #include "audiolottery/al.h"
 #include "audiolottery/report.h"
 #include "cli/commands.h"
+#include "train/run_files.h"
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -29,7 +30,7 @@ static void usage(FILE *out) {
 static int is_run_file(const char *path) {
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     size_t n = strlen(base);
-    return !strcmp(base, "metrics.csv") || (n >= 5 && !strcmp(base + n - 5, ".json")) ||
+    return !strcmp(base, AL_RUN_METRICS) || (n >= 5 && !strcmp(base + n - 5, ".json")) ||
            (n >= 12 && !strcmp(base + n - 12, ".safetensors"));
 }
 
@@ -85,8 +86,8 @@ int al_cmd_report(int argc, char **argv) {
     const char *csv = NULL, *svg = NULL;
     al_status st = al_run_report_load(argv[optind], &r);
     if (st == AL_OK) {
-        csv = out_path(csv_opt, r->run_dir, "report.csv", &csv_owned);
-        svg = out_path(svg_opt, r->run_dir, "report.svg", &svg_owned);
+        csv = out_path(csv_opt, r->run_dir, AL_RUN_REPORT_CSV, &csv_owned);
+        svg = out_path(svg_opt, r->run_dir, AL_RUN_REPORT_SVG, &svg_owned);
         if (!csv || !svg) st = al_error(AL_ERR_NOMEM, "out of memory");
     }
     if (st == AL_OK) st = al_report_print(stdout, r, metric);

@@ -1,4 +1,4 @@
-/* Per-run files of the lottery: level directories, mask files, report.json. */
+/* Per-run files of the lottery: mask files, report.json. */
 #include <cJSON.h>
 #include <math.h>
 #include <stdlib.h>
@@ -6,10 +6,7 @@
 
 #include "audiolottery/io.h"
 #include "lottery/lottery_internal.h"
-
-void al_level_dir(const al_lottery_opts *o, int level, char *buf, size_t n) {
-    snprintf(buf, n, "%s/level_%02d", o->run_dir, level);
-}
+#include "train/run_files.h"
 
 al_status al_load_weights_and_mask(al_param_table *t, const char *weights_path, const char *mask_path, uint8_t *mask) {
     al_st_file *f;
@@ -72,21 +69,29 @@ static al_status score_set(al_model *m, const al_train_opts *to, const char *pat
     return st;
 }
 
-al_status al_write_level_report(const al_lottery_opts *o, const char *dir, const char *kind, int level,
+/* dir's best checkpoint, or its last one when there is no best (no dev set). */
+static al_status scored_checkpoint(const char *dir, char *ckpt, size_t n) {
+    al_status st = al_run_file(ckpt, n, dir, AL_RUN_BEST);
+    if (st == AL_OK && !al_file_exists(ckpt)) st = al_run_file(ckpt, n, dir, AL_RUN_LAST);
+    return st;
+}
+
+al_status al_write_level_report(const al_lottery_opts *o, const char *dir, const al_lottery_branch *b, int level,
                                 const al_mask_report *mr, const al_train_result *tr, double wall_seconds,
                                 const char *path) {
     char ckpt[4200];
-    snprintf(ckpt, sizeof ckpt, "%s/best.safetensors", dir);
-    if (!al_file_exists(ckpt)) snprintf(ckpt, sizeof ckpt, "%s/last.safetensors", dir);
     al_model *m = NULL;
-    al_status st = al_model_load(ckpt, &m);
+    al_status st = scored_checkpoint(dir, ckpt, sizeof ckpt);
+    if (st == AL_OK) st = al_model_load(ckpt, &m);
     if (st != AL_OK) return st;
     cJSON *root = cJSON_CreateObject();
     if (!root) {
         al_model_free(m);
         return al_error(AL_ERR_NOMEM, "out of memory");
     }
-    cJSON_AddStringToObject(root, "kind", kind);
+    cJSON_AddStringToObject(root, "kind", b ? al_branch_type_name(b->type) : "trunk");
+    /* only a branch with arguments names them, so the reports of the others keep their bytes */
+    if (b && b->args[0]) cJSON_AddStringToObject(root, "args", b->args);
     cJSON_AddNumberToObject(root, "level", level);
     cJSON_AddNumberToObject(root, "remaining_weights", (double)mr->kept_all);
     cJSON_AddNumberToObject(root, "prunable_weights", (double)mr->total_all);

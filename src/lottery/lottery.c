@@ -9,11 +9,9 @@
 #include <string.h>
 
 #include "audiolottery/io.h"
+#include "lottery/branches.h"
 #include "lottery/lottery_internal.h"
-
-static const char *branch_names[] = {"random-prune", "random-prune-global", "random-reinit", "finetune"};
-
-const char *al_branch_kind_name(al_branch_kind k) { return branch_names[k]; }
+#include "train/run_files.h"
 
 al_lottery_opts al_lottery_defaults(void) {
     al_lottery_opts o;
@@ -24,33 +22,6 @@ al_lottery_opts al_lottery_defaults(void) {
     o.prune = al_prune_defaults();
     snprintf(o.rewind, sizeof o.rewind, "init");
     return o;
-}
-
-al_status al_lottery_add_branch(al_lottery_opts *o, const char *spec) {
-    const char *at = strchr(spec, '@');
-    size_t len = at ? (size_t)(at - spec) : strlen(spec);
-    int kind = -1;
-    for (int k = 0; k < 4; k++)
-        if (strlen(branch_names[k]) == len && !strncmp(spec, branch_names[k], len)) kind = k;
-    if (kind < 0)
-        return al_error(AL_ERR_INVALID, "--branch %s: unknown kind (random-prune, random-prune-global, "
-                        "random-reinit, finetune)", spec);
-    const char *p = at ? at + 1 : NULL;
-    do {
-        if (o->n_branches >= AL_LOTTERY_MAX_BRANCHES) return al_error(AL_ERR_INVALID, "too many --branch levels");
-        int level = -1; /* every level >= 1 */
-        if (p) {
-            char *end;
-            long v = strtol(p, &end, 10);
-            if (end == p || v < 1 || v > 1000 || (*end && *end != ','))
-                return al_error(AL_ERR_INVALID, "--branch %s: levels must be integers >= 1 (KIND@3,7)", spec);
-            level = (int)v;
-            p = *end ? end + 1 : NULL;
-        }
-        o->branch_kind[o->n_branches] = (al_branch_kind)kind;
-        o->branch_level[o->n_branches++] = level;
-    } while (p);
-    return AL_OK;
 }
 
 /* Share (%) of the prunable counts that the plan keeps at level L. */
@@ -172,11 +143,12 @@ static al_status trunk_mask(const al_lottery_opts *o, al_model *m, int L, const 
     al_status st = mask ? AL_OK : al_error(AL_ERR_NOMEM, "out of memory");
     if (st == AL_OK && L > 0) {
         char prev_dir[4096], prev_weights[4200], prev_mask[4200];
-        al_level_dir(o, L - 1, prev_dir, sizeof prev_dir);
-        snprintf(prev_weights, sizeof prev_weights, "%s/last.safetensors", prev_dir);
-        snprintf(prev_mask, sizeof prev_mask, "%s/mask.safetensors", prev_dir);
         prev = al_mask_new(t);
-        st = prev ? al_load_weights_and_mask(t, prev_weights, prev_mask, prev) : al_error(AL_ERR_NOMEM, "out of memory");
+        st = prev ? al_run_level_dir(prev_dir, sizeof prev_dir, o->run_dir, L - 1)
+                  : al_error(AL_ERR_NOMEM, "out of memory");
+        if (st == AL_OK) st = al_run_file(prev_weights, sizeof prev_weights, prev_dir, AL_RUN_LAST);
+        if (st == AL_OK) st = al_run_file(prev_mask, sizeof prev_mask, prev_dir, AL_RUN_MASK);
+        if (st == AL_OK) st = al_load_weights_and_mask(t, prev_weights, prev_mask, prev);
         al_prune_plan plan;
         if (st == AL_OK) st = al_prune_plan_level(t, &o->prune, L, &plan);
         if (st == AL_OK) {
@@ -190,8 +162,9 @@ static al_status trunk_mask(const al_lottery_opts *o, al_model *m, int L, const 
     return st;
 }
 
-static al_status branch_mask(const al_lottery_opts *o, al_model *m, al_branch_kind kind, int L, const char *trunk_mask_path,
-                             const char *path) {
+/* The branch's mask at level L, from its kind (see branches.c), into path. */
+static al_status branch_mask(const al_lottery_opts *o, al_model *m, const al_lottery_branch *b, int L,
+                             const char *trunk_mask_path, const char *path) {
     if (al_file_exists(path)) return AL_OK;
     al_param_table *t = al_model_params(m);
     uint8_t *mask = al_mask_new(t), *level_mask = al_mask_new(t);
@@ -200,22 +173,8 @@ static al_status branch_mask(const al_lottery_opts *o, al_model *m, al_branch_ki
     al_prune_plan plan;
     memset(&plan, 0, sizeof plan);
     if (st == AL_OK) st = al_prune_plan_level(t, &o->prune, L, &plan);
-    uint64_t seed = o->train.seed * 1000003u + (uint64_t)L * 31u + (uint64_t)kind;
-    if (st == AL_OK) {
-        switch (kind) {
-        case AL_BRANCH_RANDOM_PRUNE: st = al_prune_random(t, &plan, level_mask, seed, mask); break;
-        case AL_BRANCH_RANDOM_PRUNE_GLOBAL: st = al_prune_random(t, &plan, NULL, seed, mask); break;
-        case AL_BRANCH_RANDOM_REINIT: memcpy(mask, level_mask, t->total); break;
-        case AL_BRANCH_FINETUNE: {
-            char dense[4096], dense_weights[4200];
-            al_level_dir(o, 0, dense, sizeof dense);
-            snprintf(dense_weights, sizeof dense_weights, "%s/last.safetensors", dense);
-            st = al_load_weights_and_mask(t, dense_weights, NULL, NULL);
-            if (st == AL_OK) st = al_prune_magnitude(t, t->data, &plan, NULL, mask);
-            break;
-        }
-        }
-    }
+    const al_branch_ctx c = {o, b, t, L, &plan, level_mask};
+    if (st == AL_OK) st = b->type->mask(&c, mask);
     if (st == AL_OK) st = al_write_mask(t, mask, L, path);
     al_prune_plan_free(&plan);
     free(mask);
@@ -223,27 +182,28 @@ static al_status branch_mask(const al_lottery_opts *o, al_model *m, al_branch_ki
     return st;
 }
 
-/* Trains one run (a trunk level or a branch) in dir with the given start and mask, then writes
+/* Trains one run (a trunk level, or branch b) in dir with the given start and mask, then writes
  * its report.json. Skipped when report.json exists. */
-static al_status train_and_report(const al_lottery_opts *o, al_model *m, const char *dir, const char *kind, int L,
-                                  al_train_opts *to) {
+static al_status train_and_report(const al_lottery_opts *o, al_model *m, const char *dir,
+                                  const al_lottery_branch *b, int L, al_train_opts *to) {
     char report[4200], mask_path[4200];
-    snprintf(report, sizeof report, "%s/report.json", dir);
-    snprintf(mask_path, sizeof mask_path, "%s/mask.safetensors", dir);
+    al_status st = al_run_file(report, sizeof report, dir, AL_RUN_REPORT);
+    if (st == AL_OK) st = al_run_file(mask_path, sizeof mask_path, dir, AL_RUN_MASK);
+    if (st != AL_OK) return st;
     if (al_file_exists(report)) {
         al_log(AL_LOG_INFO, "%s: done (report.json exists)", dir);
         return AL_OK;
     }
     al_mask_report mr;
     uint8_t *mask = al_mask_new(al_model_params(m));
-    al_status st = mask ? al_load_weights_and_mask(al_model_params(m), NULL, mask_path, mask)
-                        : al_error(AL_ERR_NOMEM, "out of memory");
+    st = mask ? al_load_weights_and_mask(al_model_params(m), NULL, mask_path, mask)
+              : al_error(AL_ERR_NOMEM, "out of memory");
     if (st == AL_OK) st = al_mask_count(al_model_params(m), mask, &mr);
     if (st == AL_OK && (st = al_mask_count_groups(al_model_params(m), &o->prune, mask, &mr)) != AL_OK)
         al_mask_report_free(&mr);
     free(mask);
     if (st != AL_OK) return st;
-    al_log(AL_LOG_INFO, "== %s level %d: %s, %.3f%% of prunable weights remain ==", kind, L, dir,
+    al_log(AL_LOG_INFO, "== %s level %d: %s, %.3f%% of prunable weights remain ==", b ? b->name : "trunk", L, dir,
            100.0 * mr.kept_all / mr.total_all);
     al_mask_log(al_model_params(m), &mr, &o->prune);
     to->out_dir = dir;
@@ -251,35 +211,27 @@ static al_status train_and_report(const al_lottery_opts *o, al_model *m, const c
     al_train_result tr;
     double t0 = al_time_now();
     st = al_train(to, &tr);
-    if (st == AL_OK) st = al_write_level_report(o, dir, kind, L, &mr, &tr, al_time_now() - t0, report);
+    if (st == AL_OK) st = al_write_level_report(o, dir, b, L, &mr, &tr, al_time_now() - t0, report);
     al_mask_report_free(&mr);
     return st;
 }
 
-/* start: the trunk's starting point (theta0, or the rewind point under late rewinding), so that a
- * random-prune branch differs from its ticket in the mask alone. */
-static al_status run_branch(const al_lottery_opts *o, al_model *m, al_branch_kind kind, int L, const char *level_dir,
-                            const char *start) {
+/* start: the trunk's starting point (theta0, or the rewind point under late rewinding), where a
+ * kind without a start function of its own begins. */
+static al_status run_branch(const al_lottery_opts *o, al_model *m, const al_lottery_branch *b, int L,
+                            const char *level_dir, const char *start) {
     char dir[4200], mask_path[4300], trunk_mask_path[4300], init[4300];
-    snprintf(dir, sizeof dir, "%s/branches/%s", level_dir, al_branch_kind_name(kind));
-    snprintf(mask_path, sizeof mask_path, "%s/mask.safetensors", dir);
-    snprintf(trunk_mask_path, sizeof trunk_mask_path, "%s/mask.safetensors", level_dir);
-    al_status st = al_mkdir_p(dir);
-    if (st == AL_OK) st = branch_mask(o, m, kind, L, trunk_mask_path, mask_path);
+    al_status st = al_run_branch_dir(dir, sizeof dir, level_dir, b->name);
+    if (st == AL_OK) st = al_run_file(mask_path, sizeof mask_path, dir, AL_RUN_MASK);
+    if (st == AL_OK) st = al_run_file(trunk_mask_path, sizeof trunk_mask_path, level_dir, AL_RUN_MASK);
+    if (st == AL_OK) st = al_mkdir_p(dir);
+    if (st == AL_OK) st = branch_mask(o, m, b, L, trunk_mask_path, mask_path);
     if (st != AL_OK) return st;
     al_train_opts to = o->train;
     to.capture_step = 0;
     to.init_from = start;
-    if (kind == AL_BRANCH_RANDOM_REINIT) {
-        to.init_from = NULL; /* fresh values, different at every level */
-        to.init_seed = o->train.init_seed * 7919u + 1000u + (uint64_t)L;
-    } else if (kind == AL_BRANCH_FINETUNE) {
-        char dense[4096];
-        al_level_dir(o, 0, dense, sizeof dense);
-        snprintf(init, sizeof init, "%s/last.safetensors", dense);
-        to.init_from = init;
-    }
-    return train_and_report(o, m, dir, al_branch_kind_name(kind), L, &to);
+    if (b->type->start) st = b->type->start(o, b, L, &to, init, sizeof init);
+    return st == AL_OK ? train_and_report(o, m, dir, b, L, &to) : st;
 }
 
 al_status al_lottery_run(const al_lottery_opts *opts) {
@@ -301,34 +253,35 @@ al_status al_lottery_run(const al_lottery_opts *opts) {
     int last = 0;
     if (st == AL_OK) st = al_lottery_last_level(o, al_model_params(m), &last);
     for (int b = 0; b < o->n_branches && st == AL_OK; b++)
-        if (o->branch_level[b] > last)
-            st = al_error(AL_ERR_INVALID, "--branch %s@%d: the run's last level is %d",
-                          al_branch_kind_name(o->branch_kind[b]), o->branch_level[b], last);
+        if (o->branch[b].level > last)
+            st = al_error(AL_ERR_INVALID, "--branch %s%s%s@%d: the run's last level is %d",
+                          al_branch_type_name(o->branch[b].type), o->branch[b].args[0] ? ":" : "", o->branch[b].args,
+                          o->branch[b].level, last);
     char train_config[4096], config[8192], theta0[4096], rewind_point[4096];
     if (st == AL_OK) st = al_train_config_json(&o->train, train_config, sizeof train_config);
     if (st == AL_OK) st = lottery_config(o, train_config, config, sizeof config);
-    snprintf(theta0, sizeof theta0, "%s/theta0.safetensors", o->run_dir);
-    snprintf(rewind_point, sizeof rewind_point, "%s/rewind.safetensors", o->run_dir);
+    if (st == AL_OK) st = al_run_file(theta0, sizeof theta0, o->run_dir, AL_RUN_THETA0);
+    if (st == AL_OK) st = al_run_file(rewind_point, sizeof rewind_point, o->run_dir, AL_RUN_REWIND);
     if (st == AL_OK) st = al_run_dir_claim(o->run_dir, config);
     if (st == AL_OK) st = write_theta0(o, m, theta0);
     for (int L = 0; L <= last && st == AL_OK; L++) {
         char dir[4096], mask_path[4200];
-        al_level_dir(o, L, dir, sizeof dir);
-        snprintf(mask_path, sizeof mask_path, "%s/mask.safetensors", dir);
-        st = al_mkdir_p(dir);
+        st = al_run_level_dir(dir, sizeof dir, o->run_dir, L);
+        if (st == AL_OK) st = al_run_file(mask_path, sizeof mask_path, dir, AL_RUN_MASK);
+        if (st == AL_OK) st = al_mkdir_p(dir);
         if (st == AL_OK) st = trunk_mask(o, m, L, mask_path);
         if (st != AL_OK) break;
         al_train_opts to = o->train;
         to.init_from = L > 0 && capture ? rewind_point : theta0;
         to.capture_step = L == 0 ? capture : 0;
         to.capture_path = L == 0 && capture ? rewind_point : NULL;
-        st = train_and_report(o, m, dir, "trunk", L, &to);
+        st = train_and_report(o, m, dir, NULL, L, &to);
         if (st == AL_OK && L == 0 && capture && !al_file_exists(rewind_point))
             st = al_error(AL_ERR_INVALID, "level 0 ended before the rewind point %s (%lld steps)", o->rewind,
                           (long long)capture);
         for (int b = 0; b < o->n_branches && st == AL_OK && L > 0; b++)
-            if (o->branch_level[b] == L || o->branch_level[b] == -1)
-                st = run_branch(o, m, o->branch_kind[b], L, dir, to.init_from);
+            if (o->branch[b].level == L || o->branch[b].level == -1)
+                st = run_branch(o, m, &o->branch[b], L, dir, to.init_from);
     }
     if (st == AL_OK) al_log(AL_LOG_INFO, "lottery run complete: %s (audiolottery report %s)", o->run_dir, o->run_dir);
     al_prune_units_free(&units);

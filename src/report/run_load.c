@@ -1,5 +1,6 @@
 /* A lottery run directory into an al_run_report: level_NN/report.json (trunk) and
- * level_NN/branches/<name>/report.json (branches); directories without report.json are in progress. */
+ * level_NN/branches/<name>/report.json (branches, every folder there whatever its name: a branch
+ * with arguments has its own); directories without report.json are in progress (train/run_files.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "report/report_internal.h"
+#include "train/run_files.h"
 
 typedef struct {
     int level;
@@ -22,18 +24,6 @@ static int level_cmp(const void *a, const void *b) {
 
 static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* The number of a level directory named as the lottery names them ("level_07", "level_123"), or
- * -1: "level_7" beside "level_07" would count one level twice. */
-static int level_number(const char *name) {
-    if (strncmp(name, "level_", 6)) return -1;
-    const char *d = name + 6;
-    size_t n = strspn(d, "0123456789");
-    if (n < 1 || n > 4 || d[n]) return -1;
-    char canonical[16];
-    snprintf(canonical, sizeof canonical, "level_%02d", atoi(d));
-    return strcmp(name, canonical) ? -1 : atoi(d);
-}
-
 static int is_dir(const char *path) {
     struct stat sb;
     return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
@@ -45,8 +35,8 @@ static al_status list_dirs(const char *dir, char ***names, int *n) {
     *n = 0;
     DIR *d = opendir(dir);
     if (!d)
-        return al_error(errno == ENOENT || errno == ENOTDIR ? AL_ERR_NOT_FOUND : AL_ERR_IO, "%s: cannot open directory: %s",
-                        dir, strerror(errno));
+        return al_error(errno == ENOENT || errno == ENOTDIR ? AL_ERR_NOT_FOUND : AL_ERR_IO,
+                        "%s: cannot open directory: %s", dir, strerror(errno));
     al_status st = AL_OK;
     int cap = 0;
     struct dirent *e;
@@ -112,7 +102,7 @@ static al_status add_point(al_run_report *r, const char *series, const al_report
  * expect_level >= 0: a trunk level, whose report must say kind "trunk" and that level. */
 static al_status read_report(al_run_report *r, const char *dir, const char *rel, const char *series, int expect_level) {
     char *path = NULL;
-    if (asprintf(&path, "%s/report.json", dir) < 0) return al_error(AL_ERR_NOMEM, "out of memory");
+    if (asprintf(&path, "%s/%s", dir, AL_RUN_REPORT) < 0) return al_error(AL_ERR_NOMEM, "out of memory");
     struct stat sb;
     al_status st;
     if (stat(path, &sb) != 0 && errno == ENOENT) {
@@ -139,7 +129,7 @@ static al_status read_level(al_run_report *r, const level_dir *l) {
     al_status st = read_report(r, dir, l->name, "trunk", l->level);
     char **names = NULL;
     int n = 0;
-    if (st == AL_OK && asprintf(&branches, "%s/branches", dir) < 0) {
+    if (st == AL_OK && asprintf(&branches, "%s/%s", dir, AL_RUN_BRANCHES) < 0) {
         branches = NULL;
         st = al_error(AL_ERR_NOMEM, "out of memory");
     }
@@ -147,9 +137,10 @@ static al_status read_level(al_run_report *r, const level_dir *l) {
     for (int i = 0; i < n && st == AL_OK; i++) {
         char *bdir = NULL, *rel = NULL;
         if (asprintf(&bdir, "%s/%s", branches, names[i]) < 0) bdir = NULL;
-        if (asprintf(&rel, "%s/branches/%s", l->name, names[i]) < 0) rel = NULL;
+        if (asprintf(&rel, "%s/%s/%s", l->name, AL_RUN_BRANCHES, names[i]) < 0) rel = NULL;
         if (!bdir || !rel) st = al_error(AL_ERR_NOMEM, "out of memory");
-        else if (!strcmp(names[i], "trunk")) st = al_error(AL_ERR_FORMAT, "%s: a branch may not be named 'trunk'", bdir);
+        else if (!strcmp(names[i], "trunk"))
+            st = al_error(AL_ERR_FORMAT, "%s: a branch may not be named 'trunk'", bdir);
         else st = read_report(r, bdir, rel, names[i], -1);
         free(bdir);
         free(rel);
@@ -190,7 +181,8 @@ static al_status names_of(const char *run_dir, al_run_report *r) {
 al_status al_run_report_load(const char *run_dir, al_run_report **out) {
     *out = NULL;
     struct stat sb;
-    if (stat(run_dir, &sb) != 0) return al_error(AL_ERR_NOT_FOUND, "%s: no such run directory: %s", run_dir, strerror(errno));
+    if (stat(run_dir, &sb) != 0)
+        return al_error(AL_ERR_NOT_FOUND, "%s: no such run directory: %s", run_dir, strerror(errno));
     if (!S_ISDIR(sb.st_mode)) return al_error(AL_ERR_INVALID, "%s: not a directory", run_dir);
     al_run_report *r = calloc(1, sizeof *r);
     if (!r) return al_error(AL_ERR_NOMEM, "out of memory");
@@ -201,7 +193,7 @@ al_status al_run_report_load(const char *run_dir, al_run_report **out) {
     if (st == AL_OK) st = list_dirs(r->run_dir, &names, &n);
     if (st == AL_OK && !(levels = calloc(n ? n : 1, sizeof *levels))) st = al_error(AL_ERR_NOMEM, "out of memory");
     for (int i = 0; i < n && st == AL_OK; i++)
-        if (level_number(names[i]) >= 0) levels[n_levels++] = (level_dir){level_number(names[i]), names[i]};
+        if (al_run_level_of(names[i]) >= 0) levels[n_levels++] = (level_dir){al_run_level_of(names[i]), names[i]};
     if (st == AL_OK && n_levels == 0)
         st = al_error(AL_ERR_NOT_FOUND, "%s: no level_NN directories (not a lottery run directory)", r->run_dir);
     if (st == AL_OK) qsort(levels, n_levels, sizeof *levels, level_cmp);
@@ -212,7 +204,8 @@ al_status al_run_report_load(const char *run_dir, al_run_report **out) {
         al_run_report_free(r);
         return st;
     }
-    for (int i = 0; i < r->n_series; i++) qsort(r->series[i].points, r->series[i].n, sizeof *r->series[i].points, point_cmp);
+    for (int i = 0; i < r->n_series; i++)
+        qsort(r->series[i].points, r->series[i].n, sizeof *r->series[i].points, point_cmp);
     if (r->n_series) qsort(r->series, r->n_series, sizeof *r->series, series_cmp);
     *out = r;
     return AL_OK;

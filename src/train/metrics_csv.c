@@ -2,6 +2,7 @@
 #include "train/metrics_csv.h"
 
 #include "audiolottery/io.h"
+#include "train/run_files.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,14 +10,13 @@
 
 static const char HEADER[] = "epoch,train_loss,dev_wer,dev_cer,lr,epoch_seconds,skipped_batches\n";
 
-static void csv_path(const char *dir, char *path, size_t n) { snprintf(path, n, "%s/metrics.csv", dir); }
-
 al_status al_metrics_csv_append(const char *dir, const char *row) {
     char path[4200];
-    csv_path(dir, path, sizeof path);
+    al_status rd = al_run_file(path, sizeof path, dir, AL_RUN_METRICS);
+    if (rd != AL_OK) return rd;
     char *old = NULL;
     size_t n = 0;
-    al_status rd = al_read_file(path, &old, &n);
+    rd = al_read_file(path, &old, &n);
     if (rd == AL_ERR_NOT_FOUND) { /* the first epoch; an unreadable file must not lose its rows */
         old = strdup(HEADER);
         n = old ? strlen(old) : 0;
@@ -38,10 +38,11 @@ al_status al_metrics_csv_append(const char *dir, const char *row) {
 
 al_status al_metrics_csv_trim(const char *dir, int epochs_done) {
     char path[4200];
-    csv_path(dir, path, sizeof path);
+    al_status rd = al_run_file(path, sizeof path, dir, AL_RUN_METRICS);
+    if (rd != AL_OK) return rd;
     char *text = NULL;
     size_t n = 0;
-    al_status rd = al_read_file(path, &text, &n);
+    rd = al_read_file(path, &text, &n);
     if (rd == AL_ERR_NOT_FOUND) return AL_OK; /* no epoch finished yet */
     if (rd != AL_OK) return rd;
     /* keep the header and every row whose epoch is <= epochs_done */

@@ -1,9 +1,12 @@
-/* A toy lottery run (ds2-tiny, the tiny corpus, 2 pruning levels at 50%, one branch of each kind):
+/* A toy lottery run (ds2-tiny, the tiny corpus, 2 pruning levels at 50%, one branch of each kind,
+ * a second random-prune draw with its own seed):
  * files, exact sparsity per level, every level starting from theta0 (x) mask, masked weights
  * exactly zero after training, random-reinit genuinely new at every level, finetune starting from
- * the trained dense weights, an all-ones level-0 mask. (Resume after a kill: test_train_lottery_resume.sh.) */
+ * the trained dense weights, an all-ones level-0 mask, seeded branches in their own directories and
+ * report series. (Resume after a kill: test_train_lottery_resume.sh.) */
 #include "al_test.h"
 #include "audiolottery/lottery.h"
+#include "audiolottery/report.h"
 
 #include <sys/stat.h>
 
@@ -69,6 +72,7 @@ static void run_toy_lottery(void) {
     CHECK_OK(al_lottery_add_branch(&o, "random-reinit"));
     CHECK_OK(al_lottery_add_branch(&o, "random-prune@2"));
     CHECK_OK(al_lottery_add_branch(&o, "finetune@2"));
+    CHECK_OK(al_lottery_add_branch(&o, "random-prune:seed=7@2"));
     CHECK(al_lottery_add_branch(&o, "nonsense@2") == AL_ERR_INVALID);
     al_log_set_level(AL_LOG_WARN);
     CHECK_OK(al_lottery_run(&o));
@@ -79,10 +83,12 @@ static void run_toy_lottery(void) {
 
 static void test_files_exist(void) {
     const char *files[] = {"config.json", "theta0.safetensors", "level_00/mask.safetensors", "level_00/report.json",
-                           "level_01/last.safetensors", "level_02/report.json", "level_01/branches/random-reinit/report.json",
-                           "level_02/branches/random-reinit/report.json", "level_02/branches/random-prune/report.json",
-                           "level_02/branches/finetune/report.json", "level_02/metrics.csv"};
-    for (size_t i = 0; i < sizeof files / sizeof *files; i++) CHECK_MSG(exists("%s/%s", files[i]), "missing %s", files[i]);
+                           "level_01/last.safetensors", "level_02/report.json",
+                           "level_01/branches/random-reinit/report.json", "level_02/branches/random-reinit/report.json",
+                           "level_02/branches/random-prune/report.json", "level_02/branches/finetune/report.json",
+                           "level_02/branches/random-prune-seed7/report.json", "level_02/metrics.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        CHECK_MSG(exists("%s/%s", files[i]), "missing %s", files[i]);
     CHECK(!exists("%s/%s", "level_01/branches/finetune")); /* only at level 2 */
 }
 
@@ -171,6 +177,43 @@ static void test_random_prune_and_finetune(void) {
     free(rp), free(trunk), free(ft);
 }
 
+/* random-prune:seed=7 beside random-prune (the run's --seed): another draw with the same exact
+ * counts, in its own directory, with its arguments in report.json and its own report series. */
+static void test_random_prune_seeds(void) {
+    if (!table) return;
+    uint8_t *plain = al_mask_new(table), *seeded = al_mask_new(table), *trunk = al_mask_new(table);
+    load("level_02/branches/random-prune/mask.safetensors", NULL, plain);
+    load("level_02/branches/random-prune-seed7/mask.safetensors", NULL, seeded);
+    load("level_02/mask.safetensors", NULL, trunk);
+    CHECK_MSG(memcmp(plain, seeded, table->total) != 0, "seed=7 drew the mask of the run's seed");
+    CHECK(kept(seeded) == kept(plain) && kept(seeded) == kept(trunk));
+    for (int i = 0; i < table->n; i++) { /* the ticket's per-tensor counts */
+        const al_param *p = &table->params[i];
+        int64_t a = 0, b = 0;
+        for (size_t k = 0; k < p->numel; k++) a += seeded[p->offset + k], b += trunk[p->offset + k];
+        CHECK_MSG(a == b, "%s: %lld vs %lld", p->name, (long long)a, (long long)b);
+    }
+    CHECK(!exists("%s/%s", "level_01/branches/random-prune-seed7")); /* only at level 2 */
+    char path[2048], *text = NULL;
+    snprintf(path, sizeof path, "%s/level_02/branches/random-prune-seed7/report.json", run);
+    CHECK_OK(al_read_file(path, &text, NULL));
+    CHECK_STR_CONTAINS(text, "\"kind\":\t\"random-prune\"");
+    CHECK_STR_CONTAINS(text, "\"args\":\t\"seed=7\"");
+    free(text);
+    snprintf(path, sizeof path, "%s/level_02/branches/random-prune/report.json", run);
+    CHECK_OK(al_read_file(path, &text, NULL));
+    CHECK_MSG(text && !strstr(text, "\"args\""), "a branch without arguments names some");
+    free(text);
+    al_run_report *r = NULL;
+    CHECK_OK(al_run_report_load(run, &r));
+    int found = 0;
+    for (int i = 0; r && i < r->n_series; i++)
+        found += !strcmp(r->series[i].name, "random-prune-seed7") && r->series[i].n == 1;
+    CHECK_MSG(found == 1, "no report series random-prune-seed7 with one point");
+    al_run_report_free(r);
+    free(plain), free(seeded), free(trunk);
+}
+
 /* Late rewinding: level 0 captures its weights after 2 optimizer steps; level 1 starts from them. */
 static void test_late_rewinding(void) {
     if (!table) return;
@@ -206,5 +249,6 @@ static void test_late_rewinding(void) {
 
 static void finish(void) { al_model_free(model); }
 
-AL_TEST_MAIN(run_toy_lottery, test_files_exist, test_exact_sparsity_and_rewinding, test_random_reinit_is_new_every_level,
-             test_random_prune_and_finetune, test_late_rewinding, finish)
+AL_TEST_MAIN(run_toy_lottery, test_files_exist, test_exact_sparsity_and_rewinding,
+             test_random_reinit_is_new_every_level, test_random_prune_and_finetune, test_random_prune_seeds,
+             test_late_rewinding, finish)
