@@ -123,6 +123,9 @@ typedef enum { AL_SELECT_WER, AL_SELECT_CER } al_select_metric;
 const char *al_select_metric_name(al_select_metric m); /* "wer" | "cer" */
 al_status al_select_metric_parse(const char *s, al_select_metric *m);
 
+/* A training run's options. Those with a command-line flag or a config.json key are also rows of the
+ * training option table (src/train/train_option_list.h), which holds their defaults, ranges, --help
+ * lines and config keys: a new option is a field here and a row there. */
 typedef struct {
     const char *model;      /* preset of any family (al_model_preset_names), default "ds2-small" */
     const char *train_path; /* any corpus layout al_corpus_load reads */

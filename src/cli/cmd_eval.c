@@ -69,12 +69,12 @@ static al_status write_errors(const char *path, const al_corpus *c, char **hyps)
 }
 
 int al_cmd_eval(int argc, char **argv) {
-    static const struct option longopts[] = {AL_DECODE_LONGOPTS,        {"checkpoint", 1, 0, 'c'},
-                                              {"corpus", 1, 0, 'k'},     {"batch-size", 1, 0, 'b'},
-                                              {"max-duration", 1, 0, 'x'}, {"hyps", 1, 0, 'H'},
-                                              {"trn-dir", 1, 0, 'T'},    {"errors", 1, 0, 'E'},
-                                              {"threads", 1, 0, 'j'},    {"help", 0, 0, 'h'},
-                                              {0, 0, 0, 0}};
+    static const struct option own[] = {{"checkpoint", 1, 0, 'c'}, {"corpus", 1, 0, 'k'}, {"batch-size", 1, 0, 'b'},
+                                        {"max-duration", 1, 0, 'x'}, {"hyps", 1, 0, 'H'}, {"trn-dir", 1, 0, 'T'},
+                                        {"errors", 1, 0, 'E'}, {"threads", 1, 0, 'j'}, {"help", 0, 0, 'h'},
+                                        {0, 0, 0, 0}};
+    struct option longopts[AL_CLI_DECODE_LONGOPTS + sizeof own / sizeof *own];
+    al_cli_decode_longopts(own, longopts);
     const char *ckpt = NULL, *corpus_path = NULL, *hyps_path = NULL, *trn_dir = NULL, *errors = NULL;
     int64_t batch = 16, v;
     double max_duration = 0;

@@ -49,23 +49,24 @@ static void usage(FILE *out, const al_lottery_opts *d) {
 int al_cmd_lottery(int argc, char **argv) {
     al_lottery_opts o = al_lottery_defaults();
     const al_lottery_opts defaults = o;
-    static const struct option longopts[] = {AL_TRAIN_LONGOPTS,
-                                             {"out", 1, 0, 'o'},
-                                             {"levels", 1, 0, 'L'},
-                                             {"target-percent", 1, 0, 'T'},
-                                             {"prune-fraction", 1, 0, 'p'},
-                                             {"prune-scope", 1, 0, 's'},
-                                             {"prune-ignore", 1, 0, 'i'},
-                                             {"prune-rate", 1, 0, 'r'},
-                                             {"prune-floor", 1, 0, 'f'},
-                                             {"structure", 1, 0, 'S'},
-                                             {"block-score", 1, 0, 'B'},
-                                             {"rewind", 1, 0, 'w'},
-                                             {"branch", 1, 0, 'b'},
-                                             {"test-clean", 1, 0, 'c'},
-                                             {"test-other", 1, 0, 'x'},
-                                             {"help", 0, 0, 'h'},
-                                             {0, 0, 0, 0}};
+    static const struct option own[] = {{"out", 1, 0, 'o'},
+                                        {"levels", 1, 0, 'L'},
+                                        {"target-percent", 1, 0, 'T'},
+                                        {"prune-fraction", 1, 0, 'p'},
+                                        {"prune-scope", 1, 0, 's'},
+                                        {"prune-ignore", 1, 0, 'i'},
+                                        {"prune-rate", 1, 0, 'r'},
+                                        {"prune-floor", 1, 0, 'f'},
+                                        {"structure", 1, 0, 'S'},
+                                        {"block-score", 1, 0, 'B'},
+                                        {"rewind", 1, 0, 'w'},
+                                        {"branch", 1, 0, 'b'},
+                                        {"test-clean", 1, 0, 'c'},
+                                        {"test-other", 1, 0, 'x'},
+                                        {"help", 0, 0, 'h'},
+                                        {0, 0, 0, 0}};
+    struct option longopts[AL_CLI_TRAIN_LONGOPTS + sizeof own / sizeof *own];
+    al_cli_train_longopts(own, longopts);
     al_cli_train_state ts;
     al_cli_train_begin(&o.train, &ts);
     const char *cmd = "lottery";

@@ -27,11 +27,10 @@ int al_cmd_train(int argc, char **argv) {
     al_train_opts o = al_train_defaults();
     const al_train_opts defaults = o;
     o.out_dir = "runs/train";
-    static const struct option longopts[] = {AL_TRAIN_LONGOPTS,
-                                             {"out", 1, 0, 'o'},
-                                             {"stop-after-steps", 1, 0, 'S'},
-                                             {"help", 0, 0, 'h'},
-                                             {0, 0, 0, 0}};
+    static const struct option own[] = {
+        {"out", 1, 0, 'o'}, {"stop-after-steps", 1, 0, 'S'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    struct option longopts[AL_CLI_TRAIN_LONGOPTS + sizeof own / sizeof *own];
+    al_cli_train_longopts(own, longopts);
     al_cli_train_state ts;
     al_cli_train_begin(&o, &ts);
     int c;

@@ -74,9 +74,10 @@ static al_status write_all(const char *path, const al_transcript *t, int n, al_t
 }
 
 int al_cmd_transcribe(int argc, char **argv) {
-    static const struct option longopts[] = {AL_DECODE_LONGOPTS,     {"checkpoint", 1, 0, 'c'}, {"format", 1, 0, 'f'},
-                                              {"out", 1, 0, 'o'},      {"threads", 1, 0, 'j'},    {"help", 0, 0, 'h'},
-                                              {0, 0, 0, 0}};
+    static const struct option own[] = {{"checkpoint", 1, 0, 'c'}, {"format", 1, 0, 'f'}, {"out", 1, 0, 'o'},
+                                        {"threads", 1, 0, 'j'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    struct option longopts[AL_CLI_DECODE_LONGOPTS + sizeof own / sizeof *own];
+    al_cli_decode_longopts(own, longopts);
     al_cli_decode dec;
     al_cli_decode_begin(&dec);
     const char *ckpt = NULL, *out = NULL;

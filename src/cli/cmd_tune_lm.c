@@ -49,11 +49,11 @@ static int parse_grid(const char *opt, const char *s, double lo, double *v, int 
 }
 
 int al_cmd_tune_lm(int argc, char **argv) {
-    static const struct option longopts[] = {AL_DECODE_LONGOPTS,       {"checkpoint", 1, 0, 'c'},
-                                              {"corpus", 1, 0, 'k'},    {"alpha-grid", 1, 0, 'A'},
-                                              {"beta-grid", 1, 0, 'B'}, {"batch-size", 1, 0, 'b'},
-                                              {"threads", 1, 0, 'j'},   {"help", 0, 0, 'h'},
-                                              {0, 0, 0, 0}};
+    static const struct option own[] = {{"checkpoint", 1, 0, 'c'}, {"corpus", 1, 0, 'k'}, {"alpha-grid", 1, 0, 'A'},
+                                        {"beta-grid", 1, 0, 'B'}, {"batch-size", 1, 0, 'b'}, {"threads", 1, 0, 'j'},
+                                        {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    struct option longopts[AL_CLI_DECODE_LONGOPTS + sizeof own / sizeof *own];
+    al_cli_decode_longopts(own, longopts);
     const char *ckpt = NULL, *corpus_path = NULL;
     double alphas[MAX_GRID] = {0, 0.5, 1, 1.5, 2, 2.5, 3}, betas[MAX_GRID] = {0, 1, 2, 3, 4, 5};
     int n_alpha = 7, n_beta = 6;

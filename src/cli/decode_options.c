@@ -3,46 +3,26 @@
 
 #include <string.h>
 
-#include "cli/cli_args.h"
+#include "cli/cli_option_table.h"
 
-/* the seed paper's ctcdecode + KenLM weights */
-#define SEED_ALPHA 1.97
-#define SEED_BETA 4.36
-#define DEFAULT_BEAM 100
+#define DEFAULT_BEAM 100 /* with --lm and no --beam (as --beam's help says) */
+
+static const char *cutoff_prob_above_zero(al_opt_value v) { return v.d > 0 ? NULL : "must be > 0 (1: no cutoff)"; }
+
+static const al_opt rows[] = {AL_DECODE_OPTIONS(AL_OPT_ROW)};
+/* getopt values from 2000: apart from the training options' */
+static const al_opt_table table = {rows, AL_DECODE_OPT_COUNT, .code0 = 2000, .help_width = 20};
+
+void al_cli_decode_longopts(const struct option *own, struct option *out) { al_cli_table_longopts(&table, own, out); }
 
 void al_cli_decode_begin(al_cli_decode *d) {
     memset(d, 0, sizeof *d);
     d->opts = al_beam_defaults();
-    d->opts.alpha = (float)SEED_ALPHA;
-    d->opts.beta = (float)SEED_BETA;
+    al_opt_table_defaults(&table, d); /* alpha and beta */
 }
 
 int al_cli_decode_option(const char *cmd, int c, const char *arg, al_cli_decode *d) {
-    int64_t v;
-    double x;
-    int bad = 0;
-    switch (c) {
-    case 2000: bad = al_cli_int(cmd, "--beam", arg, 1, 100000, &v); d->beam = (int)v; break;
-    case 2001: d->lm_path = arg; break;
-    case 2002: bad = al_cli_double(cmd, "--alpha", arg, 0, 100, &x); d->opts.alpha = (float)x; break;
-    case 2003:
-        bad = al_cli_double(cmd, "--beta", arg, -100, 100, &x);
-        d->opts.beta = (float)x;
-        d->beta_set = 1;
-        break;
-    case 2004: bad = al_cli_int(cmd, "--cutoff-top-n", arg, 0, 100000, &v); d->opts.cutoff_top_n = (int)v; break;
-    case 2005:
-        bad = al_cli_double(cmd, "--cutoff-prob", arg, 0, 1, &x);
-        if (!bad && x <= 0) {
-            fprintf(stderr, "%s: --cutoff-prob: must be > 0 (1: no cutoff)\n", cmd);
-            bad = 1;
-        }
-        d->opts.cutoff_prob = (float)x;
-        break;
-    case 2006: d->opts.vocab_only = 1; break;
-    default: return 0;
-    }
-    return bad ? -1 : 1;
+    return al_cli_table_parse(cmd, &table, c, arg, d, &d->given);
 }
 
 al_status al_cli_decode_end(al_cli_decode *d) {
@@ -57,7 +37,7 @@ al_status al_cli_decode_end(al_cli_decode *d) {
         d->opts.lm = d->lm;
     } else {
         d->opts.alpha = 0;
-        if (!d->beta_set) d->opts.beta = 0;
+        if (!(d->given & AL_OPT_BIT(AL_DECODE_OPT_BETA))) d->opts.beta = 0;
     }
     if (!d->beam) snprintf(d->description, sizeof d->description, "greedy");
     else if (!d->lm) snprintf(d->description, sizeof d->description, "beam %d, no LM, beta %g", d->beam, d->opts.beta);
@@ -76,14 +56,8 @@ void al_cli_decode_free(al_cli_decode *d) {
 }
 
 void al_cli_decode_usage(FILE *out) {
-    fprintf(out,
-            "decoding (default: greedy):\n"
-            "  --beam N            CTC prefix beam search with N prefixes (100 when --lm is given)\n"
-            "  --lm FILE           word n-gram LM, ARPA (plain or .gz); words are upper-cased\n"
-            "  --alpha X           LM weight (%g, the seed's)\n"
-            "  --beta X            word insertion bonus (%g with an LM, the seed's; 0 without)\n"
-            "  --cutoff-top-n N    extend only the N most probable labels per frame (40)\n"
-            "  --cutoff-prob P     ... and only those within cumulative probability P (1.0: no cutoff)\n"
-            "  --vocab-only        build only words of the LM's vocabulary (ctcdecode's behaviour)\n",
-            SEED_ALPHA, SEED_BETA);
+    al_cli_decode defaults;
+    al_cli_decode_begin(&defaults);
+    fprintf(out, "decoding (default: greedy):\n");
+    al_cli_table_usage(out, &table, &defaults);
 }

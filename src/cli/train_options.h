@@ -1,29 +1,29 @@
-/* The training options shared by `train` and `lottery`: one table, one parser, one help text. */
+/* The training options shared by `train` and `lottery`, from their one table (train/train_option_list.h):
+ * getopt entries, parser and help text. */
 #ifndef AL_CLI_TRAIN_OPTIONS_H
 #define AL_CLI_TRAIN_OPTIONS_H
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "audiolottery/train.h"
+#include "train/train_option_list.h"
 
-/* getopt_long entries (values >= 1000 so commands can add their own single letters) */
-#define AL_TRAIN_LONGOPTS                                                                                  \
-    {"train", 1, 0, 1000}, {"dev", 1, 0, 1001}, {"model", 1, 0, 1002}, {"epochs", 1, 0, 1003},             \
-        {"batch-size", 1, 0, 1004}, {"optimizer", 1, 0, 1005}, {"lr", 1, 0, 1006},                         \
-        {"weight-decay", 1, 0, 1007}, {"momentum", 1, 0, 1008}, {"anneal", 1, 0, 1009}, {"clip", 1, 0, 1010}, \
-        {"seed", 1, 0, 1011}, {"threads", 1, 0, 1012}, {"min-duration", 1, 0, 1013},                       \
-        {"max-duration", 1, 0, 1014}, {"spec-augment", 0, 0, 1015}, {"checkpoint-every", 1, 0, 1016},       \
-        {"quiet", 0, 0, 1017}, {"dense-train", 0, 0, 1018}, {"select-by", 1, 0, 1019}
+/* Room for the training options' getopt entries: a command's array is
+ *   struct option longopts[AL_CLI_TRAIN_LONGOPTS + sizeof own / sizeof *own]; */
+#define AL_CLI_TRAIN_LONGOPTS AL_TRAIN_OPT_COUNT
 
 /* Parser state between options (the optimiser's defaults depend on --optimizer). */
 typedef struct {
-    double lr, weight_decay, momentum;
-    int optimizer_set;
+    al_optim_opts optim0; /* the optimiser settings before any option */
+    uint64_t given;       /* the options given: AL_OPT_BIT(AL_TRAIN_OPT_<row>) */
 } al_cli_train_state;
 
+/* out: the training options' getopt entries, then the command's own (up to their zero entry). */
+void al_cli_train_longopts(const struct option *own, struct option *out);
 void al_cli_train_begin(const al_train_opts *o, al_cli_train_state *s);
-/* Handles option c (an AL_TRAIN_LONGOPTS value): 1 handled, 0 not one of them, -1 bad value
+/* Handles option c (a value of al_cli_train_longopts): 1 handled, 0 not one of them, -1 bad value
  * (message printed). */
 int al_cli_train_option(const char *cmd, int c, const char *arg, al_train_opts *o, al_cli_train_state *s);
 /* Settles the optimiser options; call after the last option. */

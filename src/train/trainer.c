@@ -5,6 +5,7 @@
 #include "audiolottery/prune.h"
 #include "audiolottery/train.h"
 #include "train/metrics_csv.h"
+#include "train/train_option_list.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -12,16 +13,8 @@
 
 al_train_opts al_train_defaults(void) {
     al_train_opts o = {0};
-    o.model = "ds2-small";
-    o.epochs = 16;
-    o.batch_size = 32;
-    o.optim = al_optim_defaults(AL_OPTIM_ADAMW);
-    o.anneal = 1.01;
-    o.clip = 400;
-    o.seed = 1;
-    o.max_duration = 20;
-    o.checkpoint_every = 100;
-    o.init_seed = o.seed;
+    al_opt_table_defaults(&al_train_option_table, &o); /* the table's defaults (train_option_list.h) */
+    o.init_seed = o.seed; /* a fresh initialisation's seed is the run's */
     return o;
 }
 
@@ -34,33 +27,12 @@ al_status al_select_metric_parse(const char *s, al_select_metric *m) {
     return AL_OK;
 }
 
-/* Everything that changes the result; a run directory is tied to it. */
+/* Everything that changes the result; a run directory is tied to it. The keys and their order are the
+ * table's (train_option_list.h). */
 al_status al_train_config_json(const al_train_opts *o, char *buf, size_t n) {
     al_text t;
     al_text_init(&t, buf, n);
-    al_text_printf(&t, "{\"model\":");
-    al_text_json_string(&t, o->model);
-    al_text_printf(&t, ",\"train\":");
-    al_text_json_string(&t, o->train_path);
-    al_text_printf(&t, ",\"dev\":");
-    al_text_json_string(&t, o->dev_path ? o->dev_path : "");
-    al_text_printf(&t,
-                   ",\"epochs\":%d,\"batch_size\":%d,\"optimizer\":\"%s\",\"lr\":%.17g,\"beta1\":%.17g,"
-                   "\"beta2\":%.17g,\"eps\":%.17g,\"momentum\":%.17g,\"nesterov\":%d,\"weight_decay\":%.17g,"
-                   "\"anneal\":%.17g,\"clip\":%.17g,\"seed\":%llu,\"min_duration\":%.17g,\"max_duration\":%.17g,"
-                   "\"spec_augment\":%d,\"threads\":%d,\"init_from\":",
-                   o->epochs, o->batch_size, al_optim_type_name(o->optim.type), o->optim.lr, o->optim.beta1,
-                   o->optim.beta2, o->optim.eps, o->optim.momentum, o->optim.nesterov, o->optim.weight_decay,
-                   o->anneal, o->clip, (unsigned long long)o->seed, o->min_duration, o->max_duration,
-                   o->spec_augment, al_threads());
-    al_text_json_string(&t, o->init_from ? o->init_from : "");
-    al_text_printf(&t, ",\"init_seed\":%llu,\"mask\":", (unsigned long long)o->init_seed);
-    al_text_json_string(&t, o->mask_path ? o->mask_path : "");
-    al_text_printf(&t, ",\"capture_step\":%lld", (long long)o->capture_step);
-    /* only when set, so that run directories of runs without them keep their config */
-    if (o->dense_train) al_text_printf(&t, ",\"dense_train\":1");
-    if (o->select_by == AL_SELECT_CER) al_text_printf(&t, ",\"select_by\":\"cer\"");
-    al_text_printf(&t, "}");
+    al_opt_table_config_json(&al_train_option_table, o, &t);
     if (t.overflow)
         return al_error(AL_ERR_INVALID, "train: the run's config is longer than %zu bytes (paths too long?)", n - 1);
     return AL_OK;
