@@ -5,6 +5,7 @@
 #include "audiolottery/prune.h"
 #include "audiolottery/train.h"
 #include "train/metrics_csv.h"
+#include "train/run_files.h"
 #include "train/train_option_list.h"
 
 #include <math.h>
@@ -128,9 +129,9 @@ static al_status trainer_setup(trainer *tr, const al_train_opts *o) {
     memset(tr, 0, sizeof *tr);
     tr->o = o;
     tr->alphabet = al_alphabet_default();
-    snprintf(tr->last_path, sizeof tr->last_path, "%s/last.safetensors", o->out_dir);
-    snprintf(tr->best_path, sizeof tr->best_path, "%s/best.safetensors", o->out_dir);
-    al_status st = load_corpus(o->train_path, o, "train", &tr->train);
+    al_status st = al_run_file(tr->last_path, sizeof tr->last_path, o->out_dir, AL_RUN_LAST);
+    if (st == AL_OK) st = al_run_file(tr->best_path, sizeof tr->best_path, o->out_dir, AL_RUN_BEST);
+    if (st == AL_OK) st = load_corpus(o->train_path, o, "train", &tr->train);
     if (st == AL_OK && o->dev_path) st = load_corpus(o->dev_path, o, "dev", &tr->dev);
     if (st != AL_OK) return st;
 
@@ -294,8 +295,8 @@ al_status al_train(const al_train_opts *o, al_train_result *r) {
         } else {
             /* the starting point (initial weights with the mask applied), for audits of rewinding */
             char start[4200];
-            snprintf(start, sizeof start, "%s/start.safetensors", o->out_dir);
-            st = al_ckpt_save(start, tr.model, NULL, NULL);
+            st = al_run_file(start, sizeof start, o->out_dir, AL_RUN_START);
+            if (st == AL_OK) st = al_ckpt_save(start, tr.model, NULL, NULL);
         }
     }
     if (st == AL_OK) st = sparse_setup(&tr);
