@@ -172,7 +172,20 @@ void al_model_sparse_train_off(al_model_state *s);
  * A family fills one al_model_family with these functions (weights: the family's model object;
  * state: its per-thread object) and registers it (built-ins: src/model/registry.c). Optional
  * entries may be NULL. */
-typedef struct al_transducer_ops al_transducer_ops; /* the RNN-T issue defines it */
+/* The hooks a transducer family adds (declared for the RNN-Transducer issue, which may refine them;
+ * no family provides them yet). Its forward then writes encoder frames (T_out, N, enc_dim) instead
+ * of CTC logits; the prediction network and the joint network run through these. */
+typedef struct {
+    int enc_dim, pred_dim;
+    /* prediction network over the label prefixes: labels (N, U) with lengths (N), blank-prefixed;
+     * pred (N, U + 1, pred_dim); train as in forward */
+    int (*predict)(void *state, int train, const int *labels, const int *label_lengths, int N, int U, float *pred);
+    /* joint logits (N, T, U + 1, classes) of enc (T, N, enc_dim) and pred (N, U + 1, pred_dim) */
+    al_status (*joint)(void *state, const float *enc, const float *pred, int N, int T, int U, float *logits);
+    /* backward of joint then predict: d logits in, gradients into the table, d enc out (+=) */
+    al_status (*joint_backward)(void *state, const float *dlogits, float *denc);
+    al_status (*predict_backward)(void *state);
+} al_transducer_ops;
 
 struct al_model_family {
     const char *name;             /* checkpoint "arch", e.g. "ds2" */

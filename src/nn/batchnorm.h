@@ -4,7 +4,8 @@
  * Layout: x, y (outer, channels, inner), statistics per channel over outer * inner values.
  *   BatchNorm2d on (N, C, D, T):                 outer = N,     inner = D * T
  *   sequence-wise BatchNorm1d on (T, N, F):      outer = T * N, inner = 1    (channels = F)
- * Padded positions count in the statistics, as in deepspeech.pytorch (the caller zeroes them).
+ * Padded positions count in the statistics, as in deepspeech.pytorch (the caller zeroes them); the
+ * _masked variants keep them out (ESPnet / NeMo Conformer), given one keep byte per (outer, inner) position.
  *
  * Usage:
  *   al_batchnorm bn;
@@ -26,6 +27,8 @@
 #define AL_NN_BATCHNORM_H
 
 #include "audiolottery/core.h"
+
+#include <stdint.h>
 
 typedef struct {
     int channels;
@@ -54,5 +57,19 @@ al_status al_batchnorm_forward(al_batchnorm *bn, float *y, float *running_mean, 
  * dx, dweight, dbias may be NULL to skip. */
 al_status al_batchnorm_backward(al_batchnorm *bn, float *dx, float *dweight, float *dbias, const float *dy,
                                 const float *x, const float *weight, int outer, int inner);
+
+/* Masked statistics: keep (outer * inner bytes, index o * inner + i, 1 = a real frame, 0 = padding).
+ * Training: mean and biased variance over the kept positions only (the unbiased variance with the count of
+ * kept positions m for running_var, momentum as above); an error if m < 2. Eval: running statistics.
+ * Either mode sets y = 0 where keep is 0. keep NULL: exactly al_batchnorm_forward. */
+al_status al_batchnorm_forward_masked(al_batchnorm *bn, float *y, float *running_mean, float *running_var, const float *x,
+                                      const float *weight, const float *bias, int training, int outer, int inner,
+                                      const uint8_t *keep);
+
+/* Backward of the last forward_masked (same mode, x and keep): as al_batchnorm_backward with the sums and
+ * means over kept positions only; positions with keep 0 get no gradient (dx untouched there).
+ * keep NULL: exactly al_batchnorm_backward. */
+al_status al_batchnorm_backward_masked(al_batchnorm *bn, float *dx, float *dweight, float *dbias, const float *dy,
+                                       const float *x, const float *weight, int outer, int inner, const uint8_t *keep);
 
 #endif
