@@ -155,9 +155,9 @@ static size_t kept_count(const uint8_t *keep, size_t n) {
     return m;
 }
 
-al_status al_batchnorm_forward_masked(al_batchnorm *bn, float *y, float *running_mean, float *running_var, const float *x,
-                                      const float *weight, const float *bias, int training, int outer, int inner,
-                                      const uint8_t *keep) {
+al_status al_batchnorm_forward_masked(al_batchnorm *bn, float *y, float *running_mean, float *running_var,
+                                      const float *x, const float *weight, const float *bias, int training, int outer,
+                                      int inner, const uint8_t *keep) {
     if (!keep) return al_batchnorm_forward(bn, y, running_mean, running_var, x, weight, bias, training, outer, inner);
     al_status st = check_sizes(bn, outer, inner);
     if (st != AL_OK) return st;
@@ -200,7 +200,8 @@ al_status al_batchnorm_forward_masked(al_batchnorm *bn, float *y, float *running
             for (int c = c0; c < c1; c++) {
                 double var = acc[c] / m;
                 invstd[c] = 1.0 / sqrt(var + bn->eps);
-                if (running_mean) running_mean[c] = (float)((1.0 - bn->momentum) * running_mean[c] + bn->momentum * mean[c]);
+                if (running_mean)
+                    running_mean[c] = (float)((1.0 - bn->momentum) * running_mean[c] + bn->momentum * mean[c]);
                 if (running_var)
                     running_var[c] = (float)((1.0 - bn->momentum) * running_var[c] + bn->momentum * acc[c] / (m - 1));
             }

@@ -62,9 +62,9 @@ al_status al_batchnorm_backward(al_batchnorm *bn, float *dx, float *dweight, flo
  * Training: mean and biased variance over the kept positions only (the unbiased variance with the count of
  * kept positions m for running_var, momentum as above); an error if m < 2. Eval: running statistics.
  * Either mode sets y = 0 where keep is 0. keep NULL: exactly al_batchnorm_forward. */
-al_status al_batchnorm_forward_masked(al_batchnorm *bn, float *y, float *running_mean, float *running_var, const float *x,
-                                      const float *weight, const float *bias, int training, int outer, int inner,
-                                      const uint8_t *keep);
+al_status al_batchnorm_forward_masked(al_batchnorm *bn, float *y, float *running_mean, float *running_var,
+                                      const float *x, const float *weight, const float *bias, int training, int outer,
+                                      int inner, const uint8_t *keep);
 
 /* Backward of the last forward_masked (same mode, x and keep): as al_batchnorm_backward with the sums and
  * means over kept positions only; positions with keep 0 get no gradient (dx untouched there).
