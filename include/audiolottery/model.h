@@ -158,6 +158,10 @@ int al_model_forward(al_model_state *s, int train, const float *x, const int *le
                      int *out_lengths);
 /* Backward of the last training forward: dout like out; ADDS into the table's gradient block. */
 al_status al_model_backward(al_model_state *s, const float *dout);
+/* The seed of the next training forward's random draws (dropout), so that a run draws the same
+ * after a resume: the trainer gives one per (run seed, epoch, batch). Nothing for a family without
+ * random draws. */
+void al_model_state_set_seed(al_model_state *s, uint64_t seed);
 
 /* Training-mode sparse matrices of this state (a lottery level: the mask is fixed for the run and
  * masked weights stay exactly 0): weights whose training step is faster sparse train on them.
@@ -219,6 +223,7 @@ struct al_model_family {
     int (*forward)(void *state, int train, const float *x, const int *lengths, int N, int T, float *out,
                    int *out_lengths);
     al_status (*backward)(void *state, const float *dout);
+    void (*set_seed)(void *state, uint64_t seed);          /* optional (families with dropout) */
     al_status (*sparse_train)(void *state, const uint8_t *mask, al_weight_format format,
                               al_sparse_report *r);        /* optional */
     al_status (*sparse_refresh)(void *state);              /* optional (with sparse_train) */

@@ -25,26 +25,30 @@
 extern "C" {
 #endif
 
-typedef enum { AL_OPTIM_ADAMW = 0, AL_OPTIM_SGD = 1 } al_optim_type;
+typedef enum {
+    AL_OPTIM_ADAMW = 0, /* torch.optim.AdamW: decoupled weight decay */
+    AL_OPTIM_SGD = 1,   /* torch.optim.SGD with (Nesterov) momentum */
+    AL_OPTIM_ADAM = 2,  /* torch.optim.Adam: weight decay added to the gradient (L2), as ESPnet's Conformer */
+} al_optim_type;
 
 typedef struct {
     al_optim_type type;
     double lr;
-    double beta1, beta2, eps; /* AdamW */
+    double beta1, beta2, eps; /* AdamW, Adam */
     double momentum;          /* SGD */
     int nesterov;             /* SGD */
-    double weight_decay;      /* AdamW: decoupled (p *= 1 - lr*wd); SGD: added to the gradient */
+    double weight_decay;      /* AdamW: decoupled (p *= 1 - lr*wd); Adam, SGD: added to the gradient */
 } al_optim_opts;
 
 al_optim_opts al_optim_defaults(al_optim_type type);
-const char *al_optim_type_name(al_optim_type type); /* "adamw", "sgd" */
+const char *al_optim_type_name(al_optim_type type); /* "adamw", "sgd", "adam" */
 al_status al_optim_type_parse(const char *name, al_optim_type *type);
 
 typedef struct {
     al_optim_opts opts;
     int64_t step;  /* optimizer steps taken */
-    float *m;      /* AdamW exp_avg / SGD momentum buffer; table layout */
-    float *v;      /* AdamW exp_avg_sq; NULL for SGD */
+    float *m;      /* Adam(W) exp_avg / SGD momentum buffer; table layout */
+    float *v;      /* Adam(W) exp_avg_sq; NULL for SGD */
 } al_optim;
 
 al_status al_optim_new(const al_param_table *t, const al_optim_opts *o, al_optim **out);
@@ -61,6 +65,11 @@ void al_optim_step(al_optim *opt, al_param_table *t, const uint8_t *mask);
  * torch.nn.utils.clip_grad_norm_ (coefficient max_norm / (norm + 1e-6), applied only when < 1).
  * Returns the norm before clipping (infinite or NaN if a gradient is). */
 double al_clip_grad_norm(al_param_table *t, double max_norm);
+
+/* The Noam schedule by its peak (Vaswani et al. 2017, as ESPnet's Conformer recipe): at optimizer
+ * step s >= 1, peak * min(s / warmup, sqrt(warmup / s)): linear warm-up to the peak at step warmup,
+ * then decay as 1 / sqrt(s). warmup >= 1. */
+double al_noam_lr(double peak, int64_t warmup, int64_t step);
 
 /* Zeroes the masked entries of a block with the table's layout. */
 void al_apply_mask(const al_param_table *t, float *block, const uint8_t *mask);

@@ -5,6 +5,7 @@
 
 #include "audiolottery/model.h"
 
-extern const al_model_family al_family_ds2; /* src/model/ds2/ds2_family.c */
+extern const al_model_family al_family_ds2;       /* src/model/ds2/ds2_family.c */
+extern const al_model_family al_family_conformer; /* src/model/conformer/conformer_family.c */
 
 #endif

@@ -126,6 +126,10 @@ int al_model_forward(al_model_state *s, int train, const float *x, const int *le
 
 al_status al_model_backward(al_model_state *s, const float *dout) { return s->m->f->backward(s->impl, dout); }
 
+void al_model_state_set_seed(al_model_state *s, uint64_t seed) {
+    if (s->m->f->set_seed) s->m->f->set_seed(s->impl, seed);
+}
+
 al_status al_model_sparse_train(al_model_state *s, const uint8_t *mask, al_weight_format format,
                                 al_sparse_report *r) {
     if (r) memset(r, 0, sizeof *r);

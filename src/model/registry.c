@@ -6,7 +6,7 @@
 
 #define MAX_FAMILIES 16
 
-static const al_model_family *builtin[] = {&al_family_ds2};
+static const al_model_family *builtin[] = {&al_family_ds2, &al_family_conformer};
 static const al_model_family *added[MAX_FAMILIES];
 static int n_added;
 

@@ -1,4 +1,4 @@
-/* AdamW and SGD (Nesterov) steps, gradient-norm clipping and mask enforcement over a parameter
+/* AdamW, Adam and SGD (Nesterov) steps, the Noam schedule, gradient-norm clipping and mask enforcement over a parameter
  * table. Element updates are independent, so parallel loops are deterministic; the norm is summed
  * in fixed-size chunks in a fixed order so that it does not depend on the thread count. */
 #include "audiolottery/optim.h"
@@ -12,7 +12,12 @@
 
 al_optim_opts al_optim_defaults(al_optim_type type) {
     al_optim_opts o = {.type = type};
-    if (type == AL_OPTIM_ADAMW) {
+    if (type == AL_OPTIM_ADAM) { /* torch.optim.Adam's defaults */
+        o.lr = 1e-3;
+        o.beta1 = 0.9;
+        o.beta2 = 0.999;
+        o.eps = 1e-8;
+    } else if (type == AL_OPTIM_ADAMW) {
         o.lr = 3e-4; /* the seed paper's recipe (deepspeech.pytorch) */
         o.beta1 = 0.9;
         o.beta2 = 0.999;
@@ -27,26 +32,36 @@ al_optim_opts al_optim_defaults(al_optim_type type) {
     return o;
 }
 
-const char *al_optim_type_name(al_optim_type type) { return type == AL_OPTIM_ADAMW ? "adamw" : "sgd"; }
+const char *al_optim_type_name(al_optim_type type) {
+    return type == AL_OPTIM_ADAMW ? "adamw" : type == AL_OPTIM_ADAM ? "adam" : "sgd";
+}
+
+static int adam_like(al_optim_type type) { return type == AL_OPTIM_ADAMW || type == AL_OPTIM_ADAM; }
+
+double al_noam_lr(double peak, int64_t warmup, int64_t step) {
+    const double s = step < 1 ? 1.0 : (double)step, w = warmup < 1 ? 1.0 : (double)warmup;
+    return peak * fmin(s / w, sqrt(w / s));
+}
 
 al_status al_optim_type_parse(const char *name, al_optim_type *type) {
     if (!strcmp(name, "adamw")) *type = AL_OPTIM_ADAMW;
     else if (!strcmp(name, "sgd")) *type = AL_OPTIM_SGD;
-    else return al_error(AL_ERR_INVALID, "unknown optimiser '%s' (adamw, sgd)", name);
+    else if (!strcmp(name, "adam")) *type = AL_OPTIM_ADAM;
+    else return al_error(AL_ERR_INVALID, "unknown optimiser '%s' (adamw, adam, sgd)", name);
     return AL_OK;
 }
 
 al_status al_optim_new(const al_param_table *t, const al_optim_opts *o, al_optim **out) {
     *out = NULL;
-    if (o->lr <= 0 || o->weight_decay < 0 || (o->type == AL_OPTIM_ADAMW && (o->beta1 < 0 || o->beta1 >= 1 ||
+    if (o->lr <= 0 || o->weight_decay < 0 || (adam_like(o->type) && (o->beta1 < 0 || o->beta1 >= 1 ||
                                                                              o->beta2 < 0 || o->beta2 >= 1 || o->eps <= 0)))
         return al_error(AL_ERR_INVALID, "optimiser: bad hyper-parameters (lr %g, wd %g)", o->lr, o->weight_decay);
     al_optim *opt = calloc(1, sizeof *opt);
     if (!opt) return al_error(AL_ERR_NOMEM, "out of memory");
     opt->opts = *o;
     opt->m = al_param_block_new(t);
-    opt->v = o->type == AL_OPTIM_ADAMW ? al_param_block_new(t) : NULL;
-    if (!opt->m || (o->type == AL_OPTIM_ADAMW && !opt->v)) {
+    opt->v = adam_like(o->type) ? al_param_block_new(t) : NULL;
+    if (!opt->m || (adam_like(o->type) && !opt->v)) {
         al_optim_free(opt);
         return al_error(AL_ERR_NOMEM, "out of memory for optimiser state");
     }
@@ -67,16 +82,19 @@ void al_optim_reset(al_optim *opt, const al_param_table *t) {
     opt->step = 0;
 }
 
-static void adamw_entry(const al_optim_opts *o, int64_t step, float *p, const float *g, float *m, float *v, size_t n) {
+/* AdamW (decoupled decay: p *= 1 - lr wd) or Adam (coupled: g + wd p), torch's update order. */
+static void adam_entry(const al_optim_opts *o, int64_t step, float *p, const float *g, float *m, float *v, size_t n) {
     const float b1 = (float)o->beta1, b2 = (float)o->beta2;
-    const float decay = (float)(1.0 - o->lr * o->weight_decay);
+    const int coupled = o->type == AL_OPTIM_ADAM;
+    const float decay = coupled ? 1.0f : (float)(1.0 - o->lr * o->weight_decay), l2 = (float)o->weight_decay;
     const double bc1 = 1.0 - pow(o->beta1, (double)step), bc2 = 1.0 - pow(o->beta2, (double)step);
     const float step_size = (float)(o->lr / bc1), sqrt_bc2 = (float)sqrt(bc2), eps = (float)o->eps;
 #pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++) {
+        const float gi = coupled ? g[i] + l2 * p[i] : g[i];
         p[i] *= decay;
-        m[i] = b1 * m[i] + (1 - b1) * g[i];
-        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+        m[i] = b1 * m[i] + (1 - b1) * gi;
+        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
         p[i] -= step_size * m[i] / (sqrtf(v[i]) / sqrt_bc2 + eps);
     }
 }
@@ -101,8 +119,8 @@ void al_optim_step(al_optim *opt, al_param_table *t, const uint8_t *mask) {
         const al_param *e = &t->params[k];
         if (!(e->flags & AL_PARAM_TRAINABLE)) continue;
         size_t off = e->offset;
-        if (opt->opts.type == AL_OPTIM_ADAMW)
-            adamw_entry(&opt->opts, opt->step, t->data + off, t->grad + off, opt->m + off, opt->v + off, e->numel);
+        if (adam_like(opt->opts.type))
+            adam_entry(&opt->opts, opt->step, t->data + off, t->grad + off, opt->m + off, opt->v + off, e->numel);
         else
             sgd_entry(&opt->opts, opt->step, t->data + off, t->grad + off, opt->m + off, e->numel);
     }

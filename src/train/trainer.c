@@ -177,6 +177,10 @@ static al_status train_batch(trainer *tr, const size_t *items, int n, int epoch,
     al_batch *b = &tr->batch;
     al_status st = al_batch_load(b, &src, items, n, epoch, index);
     if (st != AL_OK) return st;
+    /* the batch's own draws for the model (dropout): a resumed run repeats them */
+    al_rng rng;
+    al_rng_seed_stream(&rng, o->seed ^ 0x6d6f64656cULL, ((uint64_t)epoch << 32) ^ (uint64_t)index);
+    al_model_state_set_seed(tr->ms, al_rng_u64(&rng));
     int T1 = al_model_forward(tr->ms, 1, b->x, b->lengths, b->N, b->T, tr->logits, tr->out_len);
     if (T1 < 0) return (al_status)T1;
     const int C = al_model_classes(tr->model);

@@ -25,7 +25,7 @@ static void test_registry(void) {
     CHECK_STR_CONTAINS(al_last_error(), "'linear-ctc' exists already");
     char names[512];
     al_model_preset_names(names, sizeof names);
-    CHECK_STR_CONTAINS(names, "ds2-tiny, linear-tiny, linear-small");
+    CHECK_STR_CONTAINS(names, "ds2-tiny, conformer-tiny, conformer-small, conformer-medium, linear-tiny, linear-small");
     al_model *m = NULL;
     CHECK(al_model_new_preset("nope", &m) == AL_ERR_INVALID && !m);
     CHECK_STR_CONTAINS(al_last_error(), "unknown model preset 'nope' (ds2-paper");
