@@ -17,7 +17,8 @@ Writes tests/data/conformer/<name>.safetensors for conformer-tiny ("tiny") and a
                         Noam peak 1e-3 over 5 warm-up steps, gradient clipping 5) on the same batch
 The single-step tensors and the steps are computed in float64 from the float32 weights and input and
 stored as float32 (float32 PyTorch would measure its own rounding, not ours).
-other.safetensors doubles as a bare PyTorch state dict for the CLI tests (they strip everything else)."""
+other_state_dict.safetensors: the "other" weights alone, no metadata, as torch.save of a state_dict converted
+to safetensors would give (tests/cli/test_train_conformer.sh reads it with logits, eval and transcribe)."""
 import json
 import os
 import sys
@@ -113,6 +114,10 @@ def make(name, d, heads, ffn, layers, kernel):
     meta = {"model": json.dumps(cfg, separators=(",", ":")), "torch": torch.__version__,
             "torchaudio": ref.torchaudio.__version__, "peak": PEAK, "warmup": WARMUP, "clip": CLIP}
     write_safetensors(path, {k: (v.numpy() if hasattr(v, "numpy") else v) for k, v in out.items()}, meta)
+    if name == "other":  # the bare state dict (no metadata) the CLI tests read
+        bare = os.path.join(os.path.dirname(path), "other_state_dict.safetensors")
+        write_safetensors(bare, {k: v.numpy() for k, v in state.items()})
+        print("wrote", os.path.normpath(bare))
     print("wrote", os.path.normpath(path), "loss", round(float(losses.sum() / b), 4), "steps", round(steps[0], 4),
           "->", round(steps[-1], 4))
 

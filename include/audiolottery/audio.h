@@ -135,16 +135,20 @@ al_status al_featurizer_compute(al_featurizer *f, const float *samples, int64_t 
 
 /* ---- SpecAugment -------------------------------------------------------------------------- */
 /* Defaults (deepspeech.pytorch): 1 frequency mask of width up to 27 bins, 1 time mask of width
- * up to 70 frames, masked value 0 (the mean of a normalised spectrogram). */
+ * up to 70 frames, masked value 0 (the mean of a normalised spectrogram). NeMo's Conformer
+ * (al_specaugment_nemo): 2 frequency masks up to 27 bins, 10 time masks each up to 5% of the
+ * utterance's frames. */
 typedef struct {
     int freq_masks; /* number of frequency masks */
     int freq_width; /* each mask's width is drawn uniformly from [0, freq_width] (clipped to bins) */
     int time_masks;
     int time_width; /* each mask's width is drawn uniformly from [0, time_width] (clipped to frames) */
+    double time_ratio; /* > 0: time masks up to floor(time_ratio * frames) wide instead of time_width */
     float value;    /* written into masked cells */
 } al_specaugment_opts;
 
 al_specaugment_opts al_specaugment_defaults(void);
+al_specaugment_opts al_specaugment_nemo(void);
 
 /* Masks spec (bins, frames) in place: per mask a width w and a start s in [0, size - w] drawn from
  * rng, frequency masks first. Masks may overlap. */

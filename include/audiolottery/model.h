@@ -191,8 +191,19 @@ typedef struct {
     al_status (*predict_backward)(void *state);
 } al_transducer_ops;
 
+/* A family's own training recipe: the trainer's defaults for its presets (al_train_defaults_for);
+ * zero / NULL fields keep the trainer's. Options given by the user override it. */
+typedef struct {
+    const char *optimizer;     /* "adam" | "adamw" | "sgd" (that optimiser's defaults, then the fields below) */
+    double lr, beta1, beta2, eps, weight_decay, clip;
+    const char *schedule;      /* "anneal" | "noam" */
+    int warmup_steps;          /* noam */
+    const char *spec_augment;  /* "off" | "ds2" | "nemo" */
+} al_train_recipe;
+
 struct al_model_family {
     const char *name;             /* checkpoint "arch", e.g. "ds2" */
+    const al_train_recipe *recipe; /* NULL: the trainer's defaults (deepspeech.pytorch's recipe) */
     const char *const *presets;   /* NULL-terminated */
     size_t config_size;           /* bytes of the family's config struct */
     al_head_kind head;

@@ -120,6 +120,17 @@ al_status al_decode_and_score(const al_utt_logits *l, const al_corpus *corpus, i
  * models when WER saturates near 100% (short or early training). */
 typedef enum { AL_SELECT_WER, AL_SELECT_CER } al_select_metric;
 
+/* The learning-rate schedule: divide by `anneal` after every epoch (deepspeech.pytorch), or Noam
+ * (warm-up to the peak lr, then 1 / sqrt(step); al_noam_lr) per optimizer step (ESPnet's Conformer). */
+typedef enum { AL_SCHEDULE_ANNEAL = 0, AL_SCHEDULE_NOAM = 1 } al_lr_schedule;
+const char *al_lr_schedule_name(al_lr_schedule s); /* "anneal" | "noam" */
+al_status al_lr_schedule_parse(const char *s, al_lr_schedule *out);
+
+/* SpecAugment policies of al_train_opts.spec_augment. */
+enum { AL_SPECAUG_OFF = 0, AL_SPECAUG_DS2 = 1 /* al_specaugment_defaults */, AL_SPECAUG_NEMO = 2 /* al_specaugment_nemo */ };
+const char *al_specaug_policy_name(int policy); /* "off" | "ds2" | "nemo" */
+al_status al_specaug_policy_parse(const char *s, int *out);
+
 const char *al_select_metric_name(al_select_metric m); /* "wer" | "cer" */
 al_status al_select_metric_parse(const char *s, al_select_metric *m);
 
@@ -139,7 +150,7 @@ typedef struct {
     double clip;            /* global gradient-norm clipping: 400 */
     uint64_t seed;          /* 1 */
     double min_duration, max_duration; /* seconds; 0 = no limit. Default 0 / 20 */
-    int spec_augment;       /* 0: off (deepspeech.pytorch's default) */
+    int spec_augment;       /* AL_SPECAUG_*: off (deepspeech.pytorch's default), ds2, nemo */
     int checkpoint_every;   /* steps between last.safetensors writes (and at epoch ends): 100 */
     int64_t stop_after_steps; /* > 0: stop (as if killed) after this many steps of this call; tests */
     int quiet;              /* no progress bar */
@@ -153,12 +164,17 @@ typedef struct {
     int64_t capture_step;   /* > 0: after this many optimizer steps write the weights to capture_path
                                (a late-rewinding point) */
     const char *capture_path;
+    al_lr_schedule schedule; /* AL_SCHEDULE_ANNEAL */
+    int warmup_steps;       /* Noam: optimizer steps to the peak (optim.lr): 25000 */
     int dense_train;        /* 1: train a masked run on dense sgemm only. 0 (default): conv weights whose
                                mask makes a sparse format faster train on it (al_model_sparse_train); equal
                                results up to float rounding */
 } al_train_opts;
 
 al_train_opts al_train_defaults(void);
+/* al_train_defaults with the recipe of preset's model family applied (al_train_recipe), model set to
+ * preset; an unknown preset gives al_train_defaults. */
+al_train_opts al_train_defaults_for(const char *preset);
 
 typedef struct {
     int best_epoch;          /* 0 without a dev set */

@@ -12,8 +12,10 @@ void al_cli_table_longopts(const al_opt_table *t, const struct option *own, stru
     for (int r = 0; r < t->n; r++) {
         const al_opt *o = &t->opts[r];
         if (o->flag)
-            *out++ = (struct option){o->flag, o->kind == AL_OPT_FLAG ? no_argument : required_argument, NULL,
-                                     t->code0 + r};
+            *out++ = (struct option){o->flag, o->kind == AL_OPT_FLAG       ? no_argument
+                                              : o->kind == AL_OPT_SPECAUG ? optional_argument
+                                                                          : required_argument,
+                                     NULL, t->code0 + r};
     }
     size_t k = 0;
     do out[k] = own[k];
@@ -61,6 +63,18 @@ static int parse_value(const char *cmd, const char *name, const al_opt *o, const
         if (al_optim_type_parse(arg, &type) != AL_OK) return named_error(cmd, name);
         v->i = type;
         break;
+    case AL_OPT_SCHEDULE: {
+        al_lr_schedule sched;
+        if (al_lr_schedule_parse(arg, &sched) != AL_OK) return named_error(cmd, name);
+        v->i = sched;
+        break;
+    }
+    case AL_OPT_SPECAUG: {
+        int policy = AL_SPECAUG_DS2; /* the flag alone */
+        if (arg && al_specaug_policy_parse(arg, &policy) != AL_OK) return named_error(cmd, name);
+        v->i = policy;
+        break;
+    }
     }
     return 0;
 }
@@ -85,7 +99,7 @@ int al_cli_table_parse(const char *cmd, const al_opt_table *t, int c, const char
 }
 
 static void print_default(FILE *out, const al_opt *o, al_opt_value v) {
-    const char *text = al_opt_text(o, v);
+    const char *text = o->kind == AL_OPT_SPECAUG ? al_specaug_policy_name((int)v.i) : al_opt_text(o, v);
     if (text) fputs(text, out);
     else if (o->kind == AL_OPT_U64) fprintf(out, "%llu", (unsigned long long)v.u);
     else if (al_opt_is_real(o)) fprintf(out, "%g", v.d);
@@ -95,7 +109,9 @@ static void print_default(FILE *out, const al_opt *o, al_opt_value v) {
 /* "  --flag META" padded to the table's column, then the help text with its placeholders filled in. */
 static void print_line(FILE *out, const al_opt_table *t, const al_opt *o, const void *defaults) {
     char name[64], presets[512];
-    snprintf(name, sizeof name, "--%s%s%s", o->flag, o->meta ? " " : "", o->meta ? o->meta : "");
+    /* an optional value is glued to its flag (--flag[=P]) */
+    const char *sep = o->kind == AL_OPT_SPECAUG ? "" : " ";
+    snprintf(name, sizeof name, "--%s%s%s", o->flag, o->meta ? sep : "", o->meta ? o->meta : "");
     fprintf(out, "  %-*s", t->help_width, name);
     for (const char *p = o->help; *p;) {
         if (!strncmp(p, "{}", 2)) {

@@ -48,6 +48,7 @@ static void usage(FILE *out, const al_lottery_opts *d) {
 
 int al_cmd_lottery(int argc, char **argv) {
     al_lottery_opts o = al_lottery_defaults();
+    o.train = al_train_defaults_for(al_cli_model_arg(argc, argv)); /* the family's recipe */
     const al_lottery_opts defaults = o;
     static const struct option own[] = {{"out", 1, 0, 'o'},
                                         {"levels", 1, 0, 'L'},

@@ -1,4 +1,4 @@
-/* audiolottery train: train a DeepSpeech2 model with CTC; resumable run directory. */
+/* audiolottery train: train a model of any family with CTC; resumable run directory. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +12,8 @@
 static void usage(FILE *out, const al_train_opts *d) {
     fprintf(out,
             "usage: audiolottery train --train CORPUS --dev CORPUS [options]\n\n"
-            "Trains a DeepSpeech2 CNN-LSTM with CTC (the seed paper's recipe by default). The run directory gets\n"
+            "Trains a model with CTC, by default with its family's recipe (DeepSpeech2: the seed paper's; Conformer:\n"
+            "Adam + Noam, --model conformer-small --help shows it). The run directory gets\n"
             "config.json, metrics.csv (per epoch: train loss, greedy dev WER/CER, lr), last.safetensors and\n"
             "best.safetensors (lowest dev WER, or CER with --select-by cer). Running the same command again\n"
             "resumes from last.safetensors and ends bit-identical to an uninterrupted run.\n\n"
@@ -24,7 +25,7 @@ static void usage(FILE *out, const al_train_opts *d) {
 }
 
 int al_cmd_train(int argc, char **argv) {
-    al_train_opts o = al_train_defaults();
+    al_train_opts o = al_train_defaults_for(al_cli_model_arg(argc, argv)); /* the family's recipe */
     const al_train_opts defaults = o;
     o.out_dir = "runs/train";
     static const struct option own[] = {

@@ -28,6 +28,11 @@ void al_cli_train_begin(const al_train_opts *o, al_cli_train_state *s);
 int al_cli_train_option(const char *cmd, int c, const char *arg, al_train_opts *o, al_cli_train_state *s);
 /* Settles the optimiser options; call after the last option. */
 void al_cli_train_end(al_train_opts *o, const al_cli_train_state *s);
+/* The preset given with --model (as "--model X" or "--model=X") in argv, or NULL. Its family's
+ * training recipe gives the defaults of the other options (al_train_defaults_for), so it is read
+ * before them. */
+const char *al_cli_model_arg(int argc, char **argv);
+
 /* The help lines of the shared options with their defaults. */
 void al_cli_train_usage(FILE *out, const al_train_opts *d);
 

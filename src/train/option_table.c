@@ -19,6 +19,8 @@ al_opt_value al_opt_get(const al_opt *o, const void *base) {
     case AL_OPT_DOUBLE: v.d = *(const double *)p; break;
     case AL_OPT_FLOAT: v.d = *(const float *)p; break;
     case AL_OPT_SELECT: v.i = *(const al_select_metric *)p; break;
+    case AL_OPT_SCHEDULE: v.i = *(const al_lr_schedule *)p; break;
+    case AL_OPT_SPECAUG: v.i = *(const int *)p; break;
     case AL_OPT_OPTIMIZER: v.i = ((const al_optim_opts *)p)->type; break;
     case AL_OPT_THREADS: v.i = al_threads(); break;
     }
@@ -37,6 +39,8 @@ void al_opt_set(const al_opt *o, void *base, al_opt_value v) {
     case AL_OPT_DOUBLE: *(double *)p = v.d; break;
     case AL_OPT_FLOAT: *(float *)p = (float)v.d; break;
     case AL_OPT_SELECT: *(al_select_metric *)p = (al_select_metric)v.i; break;
+    case AL_OPT_SCHEDULE: *(al_lr_schedule *)p = (al_lr_schedule)v.i; break;
+    case AL_OPT_SPECAUG: *(int *)p = (int)v.i; break;
     case AL_OPT_OPTIMIZER: ((al_optim_opts *)p)->type = (al_optim_type)v.i; break; /* the type only */
     case AL_OPT_THREADS: al_set_threads((int)v.i); break;
     }
@@ -48,6 +52,7 @@ const char *al_opt_text(const al_opt *o, al_opt_value v) {
     case AL_OPT_PRESET: return v.s ? v.s : "";
     case AL_OPT_SELECT: return al_select_metric_name((al_select_metric)v.i);
     case AL_OPT_OPTIMIZER: return al_optim_type_name((al_optim_type)v.i);
+    case AL_OPT_SCHEDULE: return al_lr_schedule_name((al_lr_schedule)v.i);
     default: return NULL;
     }
 }

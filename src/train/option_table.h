@@ -24,6 +24,8 @@ typedef enum {
     AL_OPT_SELECT,    /* al_select_metric, by name (wer | cer) */
     AL_OPT_OPTIMIZER, /* al_optim_opts, by its type's name; its default is al_optim_defaults(type) */
     AL_OPT_THREADS,   /* no field: al_threads() / al_set_threads(), in [lo.i, hi.i] */
+    AL_OPT_SCHEDULE,  /* al_lr_schedule, by name (anneal | noam) */
+    AL_OPT_SPECAUG,   /* int AL_SPECAUG_* policy; the flag alone is ds2, --flag=NAME names one (off | ds2 | nemo) */
 } al_opt_kind;
 
 /* A value of any kind: s for STRING, PRESET; u for U64; d for DOUBLE, FLOAT; i for the others

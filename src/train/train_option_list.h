@@ -28,7 +28,7 @@
 /*  row               flag                meta       kind        the rest */
 #define AL_TRAIN_OPTIONS(X)                                                                                           \
     X(MODEL,          "model",            "PRESET",  PRESET,     AL_TRAIN_AT(model), .def.s = "ds2-small",            \
-      .config = "model", .help_rank = 40, .help = "{} ({presets})")                                                   \
+      .config = "model", .help_rank = 40, .help = "{}\n({presets})")                                                  \
     X(TRAIN,          "train",            "CORPUS",  STRING,     AL_TRAIN_AT(train_path), .config = "train",          \
       .help_rank = 10, .help = "training corpus (required; any layout 'audiolottery corpus' reads)")                  \
     X(DEV,            "dev",              "CORPUS",  STRING,     AL_TRAIN_AT(dev_path), .config = "dev",              \
@@ -38,12 +38,15 @@
     X(BATCH_SIZE,     "batch-size",       "N",       INT,        AL_TRAIN_AT(batch_size), .def.i = 32, .lo.i = 1,     \
       .hi.i = 4096, .config = "batch_size", .help_rank = 60, .help = "{}")                                            \
     X(OPTIMIZER,      "optimizer",        "NAME",    OPTIMIZER,  AL_TRAIN_AT(optim), .def.i = AL_OPTIM_ADAMW,         \
-      .config = "optimizer", .help_rank = 70, .help = "adamw | sgd ({})")                                             \
+      .config = "optimizer", .help_rank = 70, .help = "adamw | adam | sgd ({})")                                      \
     X(LR,             "lr",               "X",       DOUBLE,     AL_TRAIN_AT(optim.lr), .lo.d = 1e-12, .hi.d = 10,    \
       .config = "lr", .help_rank = 80, .help = "learning rate ({})")                                                  \
-    X(BETA1,          NULL,               NULL,      DOUBLE,     AL_TRAIN_AT(optim.beta1), .config = "beta1")         \
-    X(BETA2,          NULL,               NULL,      DOUBLE,     AL_TRAIN_AT(optim.beta2), .config = "beta2")         \
-    X(EPS,            NULL,               NULL,      DOUBLE,     AL_TRAIN_AT(optim.eps), .config = "eps")             \
+    X(BETA1,          "beta1",            "X",       DOUBLE,     AL_TRAIN_AT(optim.beta1), .lo.d = 0, .hi.d = 0.999999, \
+      .config = "beta1", .help_rank = 81, .help = "Adam(W) first-moment decay ({})")                                  \
+    X(BETA2,          "beta2",            "X",       DOUBLE,     AL_TRAIN_AT(optim.beta2), .lo.d = 0, .hi.d = 0.999999, \
+      .config = "beta2", .help_rank = 82, .help = "Adam(W) second-moment decay ({})")                                 \
+    X(EPS,            "eps",              "X",       DOUBLE,     AL_TRAIN_AT(optim.eps), .lo.d = 1e-30, .hi.d = 1,    \
+      .config = "eps", .help_rank = 83, .help = "Adam(W) epsilon ({})")                                               \
     X(MOMENTUM,       "momentum",         "X",       DOUBLE,     AL_TRAIN_AT(optim.momentum), .lo.d = 0,              \
       .hi.d = 0.999999, .config = "momentum", .help_rank = 100, .help = "SGD Nesterov momentum (0.9)")                \
     X(NESTEROV,       NULL,               NULL,      INT,        AL_TRAIN_AT(optim.nesterov), .config = "nesterov")   \
@@ -59,8 +62,9 @@
       .config = "min_duration", .help_rank = 150, .help = "skip shorter training utterances ({}: none)")              \
     X(MAX_DURATION,   "max-duration",     "S",       DOUBLE,     AL_TRAIN_AT(max_duration), .def.d = 20, .lo.d = 0,   \
       .hi.d = 1e6, .config = "max_duration", .help_rank = 160, .help = "skip longer training utterances ({})")        \
-    X(SPEC_AUGMENT,   "spec-augment",     NULL,      FLAG,       AL_TRAIN_AT(spec_augment), .config = "spec_augment", \
-      .help_rank = 170, .help = "SpecAugment: 1 frequency mask <= 27 bins, 1 time mask <= 70 frames (off)")           \
+    X(SPEC_AUGMENT,   "spec-augment",     "[=P]",    SPECAUG,    AL_TRAIN_AT(spec_augment), .config = "spec_augment", \
+      .help_rank = 170, .help = "SpecAugment: ds2 (the flag alone): 1 frequency mask <= 27 bins, 1 time\n"            \
+      "mask <= 70 frames; nemo: 2 <= 27 bins, 10 <= 5% of the frames; off ({})")                                      \
     X(THREADS,        "threads",          "N",       THREADS,    .lo.i = 1, .hi.i = 1024, .config = "threads",        \
       .help_rank = 140, .help = "OpenMP threads (all cores: {})")                                                     \
     X(INIT_FROM,      NULL,               NULL,      STRING,     AL_TRAIN_AT(init_from), .config = "init_from")       \
@@ -75,6 +79,13 @@
       .config = "select_by", .config_when = AL_CONFIG_UNLESS_DEFAULT, .help_rank = 30,                                \
       .help = "wer | cer: the greedy dev metric whose minimum is best.safetensors ({};\n"                             \
               "cer still ranks models whose WER saturates near 100%)")                                                \
+    X(SCHEDULE,       "schedule",         "S",       SCHEDULE,   AL_TRAIN_AT(schedule), .def.i = AL_SCHEDULE_ANNEAL,  \
+      .config = "schedule", .config_when = AL_CONFIG_UNLESS_DEFAULT, .help_rank = 105,                                \
+      .help = "anneal (lr / --anneal after every epoch) | noam (warm-up to --lr, then\n"                               \
+              "1 / sqrt(step), per step) ({})")                                                                       \
+    X(WARMUP_STEPS,   "warmup-steps",     "N",       INT,        AL_TRAIN_AT(warmup_steps), .def.i = 25000, .lo.i = 1, \
+      .hi.i = INT32_MAX, .config = "warmup_steps", .config_when = AL_CONFIG_UNLESS_DEFAULT, .help_rank = 106,        \
+      .help = "noam: optimizer steps to the peak lr ({})")                                                            \
     X(CHECKPOINT_EVERY, "checkpoint-every", "N",     INT,        AL_TRAIN_AT(checkpoint_every), .def.i = 100,         \
       .lo.i = 0, .hi.i = INT32_MAX, .help_rank = 180, .help = "write last.safetensors every N batches ({})")          \
     X(QUIET,          "quiet",            NULL,      FLAG,       AL_TRAIN_AT(quiet), .help_rank = 200,                \

@@ -164,7 +164,7 @@ static al_status trainer_setup(trainer *tr, const al_train_opts *o) {
     tr->losses = malloc(sizeof(double) * o->batch_size);
     if (st == AL_OK && (!tr->logits || !tr->dlogits || !tr->out_len || !tr->losses))
         st = al_error(AL_ERR_NOMEM, "out of memory");
-    tr->specaug = al_specaugment_defaults();
+    tr->specaug = o->spec_augment == AL_SPECAUG_NEMO ? al_specaugment_nemo() : al_specaugment_defaults();
     return st;
 }
 
@@ -205,6 +205,8 @@ static al_status train_batch(trainer *tr, const size_t *items, int n, int epoch,
         *loss = NAN;
         return AL_OK;
     }
+    if (o->schedule == AL_SCHEDULE_NOAM) /* the lr of this step from the step count: resumes exactly */
+        al_optim_set_lr(tr->opt, al_noam_lr(o->optim.lr, o->warmup_steps, tr->opt->step + 1));
     al_optim_step(tr->opt, t, tr->mask);
     return al_model_sparse_refresh(tr->ms);
 }
@@ -248,7 +250,7 @@ static al_status end_of_epoch(trainer *tr, int epoch, double seconds) {
     }
     al_log(AL_LOG_INFO, "epoch %d/%d: train loss %.3f, dev %s %s, lr %.3g, %.0f s", epoch + 1, o->epochs, train_loss,
            wl, cl, lr, seconds);
-    al_optim_set_lr(tr->opt, lr / o->anneal);
+    if (o->schedule == AL_SCHEDULE_ANNEAL) al_optim_set_lr(tr->opt, lr / o->anneal);
     s->lr = al_optim_lr(tr->opt);
     s->epoch = epoch + 1;
     s->step_in_epoch = 0;
@@ -270,7 +272,7 @@ static al_status end_of_epoch(trainer *tr, int epoch, double seconds) {
 al_status al_train(const al_train_opts *o, al_train_result *r) {
     if (r) memset(r, 0, sizeof *r);
     if (!o->train_path || !o->out_dir) return al_error(AL_ERR_INVALID, "train: --train and --out are required");
-    if (o->epochs < 1 || o->batch_size < 1 || o->anneal <= 0 || o->clip <= 0)
+    if (o->epochs < 1 || o->batch_size < 1 || o->anneal <= 0 || o->clip <= 0 || o->warmup_steps < 1)
         return al_error(AL_ERR_INVALID, "train: bad options (epochs %d, batch size %d, anneal %g, clip %g)", o->epochs,
                         o->batch_size, o->anneal, o->clip);
     al_status st = al_mkdir_p(o->out_dir);

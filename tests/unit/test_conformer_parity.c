@@ -223,7 +223,40 @@ static void run(const char *name) {
     close_fixture(&fx);
 }
 
+/* Training-mode dropout draws from the seed given before the forward: the same seed, the same
+ * output; another seed, another; eval mode draws nothing. */
+static void test_dropout_seeds(void) {
+    fixture fx;
+    if (!open_fixture(&fx, "tiny")) return;
+    al_model *m = NULL;
+    CHECK_OK(al_model_new_preset("conformer-tiny", &m)); /* dropout 0.1 */
+    al_model_state *s = NULL;
+    if (m) CHECK_OK(al_model_state_new(m, fx.N, fx.T, &s));
+    const size_t n = (size_t)al_model_output_length(fx.m, fx.T) * fx.N * fx.C;
+    float *a = malloc(sizeof(float) * n), *b = malloc(sizeof(float) * n);
+    int ol[8];
+    if (s) {
+        al_model_init_weights(m, 5);
+        const float *outs[2] = {a, b};
+        for (int train = 1; train >= 0; train--) {
+            for (int k = 0; k < 2; k++) {
+                al_model_state_set_seed(s, 11);
+                CHECK(al_model_forward(s, train, fx.x, fx.lengths, fx.N, fx.T, (float *)outs[k], ol) > 0);
+            }
+            CHECK_MSG(!memcmp(a, b, sizeof(float) * n), "train %d: the same seed gave another output", train);
+            al_model_state_set_seed(s, 12);
+            CHECK(al_model_forward(s, train, fx.x, fx.lengths, fx.N, fx.T, b, ol) > 0);
+            CHECK_MSG(train ? memcmp(a, b, sizeof(float) * n) != 0 : !memcmp(a, b, sizeof(float) * n),
+                      "train %d: another seed %s", train, train ? "changed nothing" : "changed the eval output");
+        }
+    }
+    free(a), free(b);
+    al_model_state_free(s);
+    al_model_free(m);
+    close_fixture(&fx);
+}
+
 static void test_tiny(void) { run("tiny"); }
 static void test_other_size(void) { run("other"); }
 
-AL_TEST_MAIN(test_tiny, test_other_size)
+AL_TEST_MAIN(test_tiny, test_other_size, test_dropout_seeds)

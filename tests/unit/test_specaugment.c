@@ -125,4 +125,23 @@ static void test_edges(void) {
     CHECK(al_specaugment(small, 0, 4, &o, &rng) == AL_ERR_INVALID);
 }
 
-AL_TEST_MAIN(test_defaults, test_limits, test_single_mask_zero, test_determinism, test_edges)
+/* NeMo's policy: 2 frequency masks <= 27 bins, 10 time masks each <= 5% of the frames (15 of 300). */
+static void test_nemo(void) {
+    al_specaugment_opts o = al_specaugment_nemo();
+    CHECK(o.freq_masks == 2 && o.freq_width == 27 && o.time_masks == 10 && o.time_ratio == 0.05);
+    static float spec[BINS * FRAMES];
+    int widest = 0;
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        fill(spec);
+        al_rng r;
+        al_rng_seed(&r, seed);
+        CHECK_OK(al_specaugment(spec, BINS, FRAMES, &o, &r));
+        int rows, cols, stray;
+        count_masked(spec, 0.0f, &rows, &cols, &stray);
+        CHECK(stray == 0 && rows <= 2 * 27 && cols <= 10 * 15);
+        widest = cols > widest ? cols : widest;
+    }
+    CHECK_MSG(widest > 70, "10 masks of up to 15 frames never covered more than %d frames", widest);
+}
+
+AL_TEST_MAIN(test_defaults, test_limits, test_single_mask_zero, test_determinism, test_edges, test_nemo)

@@ -126,8 +126,23 @@ static int forward(void *s, int train, const float *x, const int *lengths, int N
 static al_status backward(void *s, const float *dout) { return al_conformer_backward(s, dout); }
 static void set_seed(void *s, uint64_t seed) { ((al_conformer_state *)s)->seed = seed; }
 
+/* The seed's Conformer recipe (ESPnet / the Efficient Conformer): Adam with betas (0.9, 0.98), eps 1e-9,
+ * weight decay 1e-6, the Noam schedule to a peak of 1e-3 after 10,000 steps (short corpora: see
+ * --warmup-steps), gradient clipping 5, NeMo's SpecAugment; dropout 0.1 is in the model config. */
+static const al_train_recipe recipe = {.optimizer = "adam",
+                                       .lr = 1e-3,
+                                       .beta1 = 0.9,
+                                       .beta2 = 0.98,
+                                       .eps = 1e-9,
+                                       .weight_decay = 1e-6,
+                                       .clip = 5,
+                                       .schedule = "noam",
+                                       .warmup_steps = 10000,
+                                       .spec_augment = "nemo"};
+
 const al_model_family al_family_conformer = {
     .name = "conformer",
+    .recipe = &recipe,
     .presets = presets,
     .config_size = sizeof(al_conformer_config),
     .head = AL_HEAD_CTC,

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Conformer-CTC through the CLI: the presets' exact parameter counts; training with the family's
+# recipe (Adam + Noam, dropout, NeMo SpecAugment) stopped and resumed bit-identically; a lottery
+# level with exact counts; export; and a bare PyTorch state dict of a size in no preset (no
+# metadata) read by info, logits, eval and transcribe.
+set -euo pipefail
+: "${AL_CLI:?}" "${AL_TMP:?}" "${AL_TINY_CORPUS:?}" "${AL_TEST_DATA:?}"
+rm -rf "$AL_TMP"; mkdir -p "$AL_TMP"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+cli() { "$AL_CLI" "$@"; }
+
+for p in "conformer-tiny 245469" "conformer-small 12445517" "conformer-medium 26212637"; do
+  set -- $p
+  cli info --model "$1" | grep -q "^parameters: $2 trainable" || fail "$1 should have $2 parameters"
+done
+cli train --model conformer-tiny --help | grep -q 'per step) (noam)' || fail "no noam in the recipe's help"
+
+data=(--train "$AL_TINY_CORPUS/train" --dev "$AL_TINY_CORPUS/dev")
+args=(train "${data[@]}" --model conformer-tiny --epochs 2 --batch-size 8 --warmup-steps 4 --seed 3 --quiet)
+cli "${args[@]}" --out "$AL_TMP/a" 2> "$AL_TMP/a.log" || { tail -5 "$AL_TMP/a.log" >&2; fail "train"; }
+grep -q '"optimizer":"adam".*"beta2":0.97999999999999998.*"clip":5.*"spec_augment":2.*"schedule":"noam","warmup_steps":4' \
+  "$AL_TMP/a/config.json" || fail "the run's config lacks the Conformer recipe: $(cat "$AL_TMP/a/config.json")"
+cli "${args[@]}" --out "$AL_TMP/b" --stop-after-steps 3 2> "$AL_TMP/b1.log" || fail "stopped run"
+grep -q 'stopped after 3 steps' "$AL_TMP/b1.log" || fail "the run did not stop"
+cli "${args[@]}" --out "$AL_TMP/b" 2> "$AL_TMP/b2.log" || { tail -5 "$AL_TMP/b2.log" >&2; fail "resumed run"; }
+grep -q 'resuming from' "$AL_TMP/b2.log" || fail "no resume"
+cmp "$AL_TMP/a/last.safetensors" "$AL_TMP/b/last.safetensors" || fail "the resumed run differs (dropout, Noam, SpecAugment)"
+
+cli lottery "${data[@]}" --model conformer-tiny --epochs 1 --batch-size 8 --warmup-steps 4 --levels 1 --quiet \
+  --out "$AL_TMP/lot" > "$AL_TMP/lot.log" 2>&1 || { tail -5 "$AL_TMP/lot.log" >&2; fail "lottery"; }
+grep -q 'remaining: 162048 of 202560' "$AL_TMP/lot.log" || fail "level 1 should keep exactly 162048 of 202560"
+cli export --checkpoint "$AL_TMP/lot/level_01/last.safetensors" --out "$AL_TMP/t.alc" > /dev/null 2>&1 || fail "export"
+cli eval --checkpoint "$AL_TMP/lot/level_01/last.safetensors" --corpus "$AL_TINY_CORPUS/dev" > "$AL_TMP/e1.txt"
+cli eval --checkpoint "$AL_TMP/t.alc" --corpus "$AL_TINY_CORPUS/dev" > "$AL_TMP/e2.txt"
+diff <(grep '%WER\|%CER' "$AL_TMP/e1.txt") <(grep '%WER\|%CER' "$AL_TMP/e2.txt") || fail "the compact file scores differ"
+
+bare=$AL_TEST_DATA/conformer/other_state_dict.safetensors
+cli info "$bare" | grep -q '^config: conformer, d 48, 4 heads, ffn 96, 1 layers, kernel 7' || fail "info: $(cli info "$bare" | tail -1)"
+wav=$(find "$AL_TINY_CORPUS/dev" -name '*.flac' | sort | head -1)
+cli logits --checkpoint "$bare" --out "$AL_TMP/lp.safetensors" "$wav" || fail "logits of the bare state dict"
+cli eval --checkpoint "$bare" --corpus "$AL_TINY_CORPUS/dev" | grep -q '%WER' || fail "eval of the bare state dict"
+cli transcribe --checkpoint "$bare" "$wav" > /dev/null || fail "transcribe with the bare state dict"
+echo "conformer: recipe, resume, lottery, export and a bare state dict through the CLI"
