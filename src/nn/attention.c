@@ -9,6 +9,7 @@
  *             dq_h = s dS k_h[:len] ; dk_h[:len] = s dS^T q_h ; dk_h, dv_h = 0 at padded keys
  * Scores of padded keys are never computed, so their k and v have no influence at all. */
 #include "nn/attention.h"
+#include "nn/fast_exp.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -103,8 +104,9 @@ static void forward_item(al_mhsa *a, int n, int hd, float *scr, uint64_t seed) {
         float m = row[0];
         for (int j = 1; j < len; j++) m = row[j] > m ? row[j] : m;
         float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
         for (int j = 0; j < len; j++) {
-            row[j] = expf(row[j] - m);
+            row[j] = al_expf_fast(row[j] - m);
             sum += row[j];
         }
         const float inv = 1.0f / sum; /* sum >= 1: the maximum contributes exp(0) */

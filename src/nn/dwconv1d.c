@@ -1,5 +1,6 @@
 /* Depthwise Conv1d on channel-last rows: every tap is a contiguous multiply-add over the channels. */
 #include "nn/dwconv1d.h"
+#include "nn/simd.h"
 
 #include <string.h>
 
@@ -21,6 +22,12 @@ static float *transpose_w(const float *w, int C, int k) {
     return wt;
 }
 
+/* y (C) += w (C) * x (C), element-wise */
+AL_NN_CLONES static void axpy_mul(float *y, const float *w, const float *x, int C) {
+#pragma omp simd
+    for (int c = 0; c < C; c++) y[c] += w[c] * x[c];
+}
+
 al_status al_dwconv1d_forward(float *y, const float *x, const float *w, const float *b, int N, int T, int C, int k) {
     al_status st = check(N, T, C, k);
     if (st != AL_OK || N == 0 || T == 0) return st;
@@ -38,8 +45,7 @@ al_status al_dwconv1d_forward(float *y, const float *x, const float *w, const fl
             memset(yr, 0, (size_t)C * sizeof(float));
         const int j0 = p - t > 0 ? p - t : 0, j1 = T - t + p < k ? T - t + p : k; /* taps inside [0, T) */
         for (int j = j0; j < j1; j++) {
-            const float *xs = xn + (size_t)(t + j - p) * C, *wj = wt + (size_t)j * C;
-            for (int c = 0; c < C; c++) yr[c] += wj[c] * xs[c];
+            axpy_mul(yr, wt + (size_t)j * C, xn + (size_t)(t + j - p) * C, C);
         }
     }
     al_free(wt);

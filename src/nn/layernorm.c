@@ -1,5 +1,6 @@
 /* Layer normalisation: row statistics in double, OpenMP over rows; parameter gradients over column blocks. */
 #include "nn/layernorm.h"
+#include "nn/simd.h"
 
 #include <math.h>
 #include <string.h>
@@ -29,27 +30,32 @@ static al_status check(const al_layernorm *ln, int rows) {
     return AL_OK;
 }
 
+/* One row: statistics in double, y (d) normalised; its mean and 1 / std into *mean, *rstd. */
+AL_NN_CLONES static void ln_row(float *y, const float *x, const float *w, const float *b, int d, double eps,
+                                float *mean, float *rstd) {
+    double s = 0.0, v = 0.0;
+#pragma omp simd reduction(+ : s)
+    for (int j = 0; j < d; j++) s += x[j];
+    const double mu = s / d;
+#pragma omp simd reduction(+ : v)
+    for (int j = 0; j < d; j++) v += (x[j] - mu) * (x[j] - mu);
+    const float m = (float)mu, rs = (float)(1.0 / sqrt(v / d + eps));
+    *mean = m;
+    *rstd = rs;
+#pragma omp simd
+    for (int j = 0; j < d; j++) {
+        float h = (x[j] - m) * rs;
+        y[j] = (w ? h * w[j] : h) + (b ? b[j] : 0.0f);
+    }
+}
+
 al_status al_layernorm_forward(al_layernorm *ln, float *y, const float *x, const float *w, const float *b, int rows) {
     al_status st = check(ln, rows);
     if (st != AL_OK) return st;
     const int d = ln->d;
-    const double eps = ln->eps;
 #pragma omp parallel for schedule(static)
-    for (int r = 0; r < rows; r++) {
-        const float *xr = x + (size_t)r * d;
-        float *yr = y + (size_t)r * d;
-        double s = 0.0, v = 0.0;
-        for (int j = 0; j < d; j++) s += xr[j];
-        const double mu = s / d;
-        for (int j = 0; j < d; j++) v += (xr[j] - mu) * (xr[j] - mu);
-        const float m = (float)mu, rs = (float)(1.0 / sqrt(v / d + eps));
-        ln->mean[r] = m;
-        ln->rstd[r] = rs;
-        for (int j = 0; j < d; j++) {
-            float h = (xr[j] - m) * rs;
-            yr[j] = (w ? h * w[j] : h) + (b ? b[j] : 0.0f);
-        }
-    }
+    for (int r = 0; r < rows; r++)
+        ln_row(y + (size_t)r * d, x + (size_t)r * d, w, b, d, ln->eps, &ln->mean[r], &ln->rstd[r]);
     return AL_OK;
 }
 
