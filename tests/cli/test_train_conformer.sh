@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Conformer-CTC through the CLI: the presets' exact parameter counts; training with the family's
-# recipe (Adam + Noam, dropout, NeMo SpecAugment) stopped and resumed bit-identically; a lottery
-# level with exact counts; export; and a bare PyTorch state dict of a size in no preset (no
+# recipe (Adam + Noam, dropout, NeMo SpecAugment) stopped and resumed bit-identically; lottery
+# levels with exact counts, unstructured and by channel units (feed-forward units, heads, conv channels); export; and a bare PyTorch state dict of a size in no preset (no
 # metadata) read by info, logits, eval and transcribe.
 set -euo pipefail
 : "${AL_CLI:?}" "${AL_TMP:?}" "${AL_TINY_CORPUS:?}" "${AL_TEST_DATA:?}"
@@ -29,6 +29,12 @@ cmp "$AL_TMP/a/last.safetensors" "$AL_TMP/b/last.safetensors" || fail "the resum
 cli lottery "${data[@]}" --model conformer-tiny --epochs 1 --batch-size 8 --warmup-steps 4 --levels 1 --quiet \
   --out "$AL_TMP/lot" > "$AL_TMP/lot.log" 2>&1 || { tail -5 "$AL_TMP/lot.log" >&2; fail "lottery"; }
 grep -q 'remaining: 162048 of 202560' "$AL_TMP/lot.log" || fail "level 1 should keep exactly 162048 of 202560"
+# channel structure: feed-forward units, attention heads and conv channels (648 units, 518 kept)
+cli lottery "${data[@]}" --model conformer-tiny --epochs 1 --batch-size 8 --warmup-steps 4 --levels 1 --quiet \
+  --structure channel --out "$AL_TMP/chan" > "$AL_TMP/chan.log" 2>&1 || { tail -5 "$AL_TMP/chan.log" >&2; fail "channels"; }
+units=$(sed -n '/level 1:/,$p' "$AL_TMP/chan.log" | grep -o '([0-9]* / [0-9]* channels)' | tr -d '()' |
+  awk '{ k += $1; n += $3 } END { print k " of " n }')
+[[ $units == "518 of 648" ]] || fail "level 1 should keep 518 of 648 units, kept $units"
 cli export --checkpoint "$AL_TMP/lot/level_01/last.safetensors" --out "$AL_TMP/t.alc" > /dev/null 2>&1 || fail "export"
 cli eval --checkpoint "$AL_TMP/lot/level_01/last.safetensors" --corpus "$AL_TINY_CORPUS/dev" > "$AL_TMP/e1.txt"
 cli eval --checkpoint "$AL_TMP/t.alc" --corpus "$AL_TINY_CORPUS/dev" > "$AL_TMP/e2.txt"

@@ -108,6 +108,7 @@ static al_status weights_new(const void *cfg, void **weights, al_param_table **t
 
 static void weights_free(void *w) { al_conformer_weights_free(w); }
 static void init_weights(void *w, uint64_t seed) { al_conformer_weights_init(w, seed); }
+static al_status units(void *w, al_prune_units *u) { return al_conformer_weights_units(w, u); }
 
 static al_status state_new(void *w, int max_batch, int max_frames, void **state) {
     al_conformer_state *s;
@@ -159,6 +160,7 @@ const al_model_family al_family_conformer = {
     .weights_new = weights_new,
     .weights_free = weights_free,
     .init_weights = init_weights,
+    .units = units,
     .state_new = state_new,
     .state_free = state_free,
     .forward = forward,

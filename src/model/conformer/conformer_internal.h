@@ -119,6 +119,9 @@ al_status al_conformer_weights_new(const al_conformer_config *cfg, al_conformer_
 void al_conformer_weights_free(al_conformer_weights *w);
 void al_conformer_weights_init(al_conformer_weights *w, uint64_t seed);
 
+/* conformer_units.c: --structure channel units (feed-forward units, attention heads, conv channels) */
+al_status al_conformer_weights_units(const al_conformer_weights *w, al_prune_units *u);
+
 /* conformer_state.c */
 al_status al_conformer_state_new(al_conformer_weights *w, int max_batch, int max_frames, al_conformer_state **out);
 void al_conformer_state_free(al_conformer_state *s);
