@@ -7,7 +7,8 @@
  * whole 8 x 1 blocks of 8 consecutive output rows in one input column) and trains as a lottery level
  * does: masked optimizer steps, with the weights on sparse matrices where al_model_sparse_train
  * finds that faster (its choices are printed).
- *   bench_train --infer ...   eval-mode forward only (real-time factor at the given batch) */
+ *   bench_train --infer ...   eval-mode forward only (real-time factor at the given batch); with
+ *                             --mask-density, on the eval-mode sparse matrices (al_model_sparsify) */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -87,14 +88,16 @@ int main(int argc, char **argv) {
     }
     if (density < 1) {
         al_sparse_report rep;
+        /* training: the sparse training matrices; inference: the eval-mode ones */
         if (!(mask = random_mask(t, density, block, &rng)) ||
-            al_model_sparse_train(ms, mask, AL_WEIGHT_FORMAT_AUTO, &rep) != AL_OK) {
+            (infer ? al_model_sparsify(m, mask, AL_WEIGHT_FORMAT_AUTO, batch, T, &rep)
+                   : al_model_sparse_train(ms, mask, AL_WEIGHT_FORMAT_AUTO, &rep)) != AL_OK) {
             fprintf(stderr, "bench_train: %s\n", mask ? al_last_error() : "out of memory");
             return 1;
         }
         for (int i = 0; i < rep.n; i++)
-            printf("%s: %.1f%% kept, trains %s (%.1f%% of the dense work)\n", rep.w[i].name, 100 * rep.w[i].kept,
-                   al_weight_format_name(rep.w[i].format), 100 * rep.w[i].stored);
+            printf("%s: %.1f%% kept, %s %s (%.1f%% of the dense work)\n", rep.w[i].name, 100 * rep.w[i].kept,
+                   infer ? "runs" : "trains", al_weight_format_name(rep.w[i].format), 100 * rep.w[i].stored);
     }
     size_t nx = (size_t)batch * in.bins * T;
     float *x = al_malloc(sizeof(float) * nx);

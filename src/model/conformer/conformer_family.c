@@ -110,6 +110,13 @@ static void weights_free(void *w) { al_conformer_weights_free(w); }
 static void init_weights(void *w, uint64_t seed) { al_conformer_weights_init(w, seed); }
 static al_status units(void *w, al_prune_units *u) { return al_conformer_weights_units(w, u); }
 
+static al_status sparsify(void *w, const uint8_t *mask, al_weight_format format, int max_batch, int max_frames,
+                          al_sparse_report *r) {
+    return al_conformer_sparsify(w, mask, format, max_batch, max_frames, r);
+}
+
+static void densify(void *w) { al_conformer_densify(w); }
+
 static al_status state_new(void *w, int max_batch, int max_frames, void **state) {
     al_conformer_state *s;
     al_status st = al_conformer_state_new(w, max_batch, max_frames, &s);
@@ -161,6 +168,8 @@ const al_model_family al_family_conformer = {
     .weights_free = weights_free,
     .init_weights = init_weights,
     .units = units,
+    .sparsify = sparsify,
+    .densify = densify,
     .state_new = state_new,
     .state_free = state_free,
     .forward = forward,

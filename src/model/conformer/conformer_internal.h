@@ -20,6 +20,7 @@
 #include "nn/batchnorm.h"
 #include "nn/conv2d.h"
 #include "nn/layernorm.h"
+#include "model/sparse_weights.h"
 
 #define AL_CONFORMER_BINS 80
 #define AL_CONFORMER_MAX_DIM 4096
@@ -54,6 +55,7 @@ typedef struct {
     al_param_table t;
     int sub_w[2], sub_b[2], sub_out_w, sub_out_b, head_w, head_b;
     al_conformer_layer_params *layer; /* (layers) */
+    al_sparse_weights *sparse;        /* eval-mode sparse matrices of the prunable weights; NULL: dense */
 } al_conformer_weights;
 
 /* What one feed-forward module keeps for backward (rows, ...). */
@@ -121,6 +123,16 @@ void al_conformer_weights_init(al_conformer_weights *w, uint64_t seed);
 
 /* conformer_units.c: --structure channel units (feed-forward units, attention heads, conv channels) */
 al_status al_conformer_weights_units(const al_conformer_weights *w, al_prune_units *u);
+
+/* conformer_sparse.c: every prunable weight (a Linear or pointwise conv, multiplied as X W^T over the
+ * batch's frames) in its fastest format for eval-mode forwards of up to max_batch x max_frames */
+al_status al_conformer_sparsify(al_conformer_weights *w, const uint8_t *mask, al_weight_format format, int max_batch,
+                                int max_frames, al_sparse_report *r);
+void al_conformer_densify(al_conformer_weights *w);
+/* y (rows, out) = x (rows, in) W^T + b with weight param (its sparse matrix in eval mode when it has
+ * one); b may be NULL */
+al_status al_conformer_linear(const al_conformer_weights *w, int sparse, float *y, const float *x, int param, int bias,
+                              int rows, int in, int out);
 
 /* conformer_state.c */
 al_status al_conformer_state_new(al_conformer_weights *w, int max_batch, int max_frames, al_conformer_state **out);

@@ -170,14 +170,14 @@ static al_status ffn_forward(al_conformer_state *s, al_conformer_ffn_cache *c, c
     const int rows = s->N * s->T2, d = cfg->d, f = cfg->ffn;
     const float pd = cfg->dropout;
     al_status st = al_layernorm_forward(&c->ln, c->x_ln, x, P(s, p->ln_w), P(s, p->ln_b), rows);
-    if (st == AL_OK) st = al_linear_forward(c->h, c->x_ln, P(s, p->w1), P(s, p->b1), rows, d, f);
+    if (st == AL_OK) st = al_conformer_linear(s->w, !s->trained, c->h, c->x_ln, p->w1, p->b1, rows, d, f);
     if (st != AL_OK) return st;
     al_silu_forward(c->a, c->h, (size_t)rows * f);
     if (dropping(s)) {
         al_dropout_mask(c->drop_a, rows, f, pd, s->seed, stream(layer, site_a));
         al_dropout_forward(c->a, c->a, c->drop_a, (size_t)rows * f, pd);
     }
-    st = al_linear_forward(o, c->a, P(s, p->w2), P(s, p->b2), rows, f, d);
+    st = al_conformer_linear(s->w, !s->trained, o, c->a, p->w2, p->b2, rows, f, d);
     if (st == AL_OK && dropping(s)) {
         al_dropout_mask(c->drop_o, rows, d, pd, s->seed, stream(layer, site_o));
         al_dropout_forward(o, o, c->drop_o, (size_t)rows * d, pd);
@@ -202,7 +202,7 @@ static al_status conv_forward(al_conformer_state *s, al_conformer_layer_cache *c
     const al_conformer_config *cfg = &s->w->cfg;
     const int rows = s->N * s->T2, d = cfg->d;
     al_status st = al_layernorm_forward(&c->cv_ln, c->cv_in, c->x2, P(s, p->cv_ln_w), P(s, p->cv_ln_b), rows);
-    if (st == AL_OK) st = al_linear_forward(c->pw1, c->cv_in, P(s, p->pw1_w), P(s, p->pw1_b), rows, d, 2 * d);
+    if (st == AL_OK) st = al_conformer_linear(s->w, !s->trained, c->pw1, c->cv_in, p->pw1_w, p->pw1_b, rows, d, 2 * d);
     if (st != AL_OK) return st;
     al_glu_forward(c->glu, c->pw1, rows, d, 1);
     zero_padded(c->glu, s->keep, rows, d);
@@ -212,7 +212,7 @@ static al_status conv_forward(al_conformer_state *s, al_conformer_layer_cache *c
                                          P(s, p->bn_b), s->trained, rows, 1, s->keep);
     if (st != AL_OK) return st;
     al_silu_forward(c->act, c->bn_out, (size_t)rows * d);
-    st = al_linear_forward(o, c->act, P(s, p->pw2_w), P(s, p->pw2_b), rows, d, d);
+    st = al_conformer_linear(s->w, !s->trained, o, c->act, p->pw2_w, p->pw2_b, rows, d, d);
     if (st == AL_OK && dropping(s)) {
         al_dropout_mask(c->drop_cv, rows, d, cfg->dropout, s->seed, stream(layer, SITE_CONV));
         al_dropout_forward(o, o, c->drop_cv, (size_t)rows * d, cfg->dropout);
@@ -271,7 +271,7 @@ static al_status subsampling_forward(al_conformer_state *s, const float *x) {
             for (int t = 0; t < T2; t++)
                 memcpy(s->flat + ((size_t)n * T2 + t) * C * F2 + (size_t)c * F2,
                        s->c2 + (((size_t)n * C + c) * T2 + t) * F2, sizeof(float) * F2);
-    return al_linear_forward(s->x0, s->flat, P(s, s->w->sub_out_w), P(s, s->w->sub_out_b), N * T2, C * F2, cfg->d);
+    return al_conformer_linear(s->w, !s->trained, s->x0, s->flat, s->w->sub_out_w, s->w->sub_out_b, N * T2, C * F2, cfg->d);
 }
 
 int al_conformer_forward(al_conformer_state *s, int train, const float *x, const int *lengths, int N, int T,
@@ -294,7 +294,7 @@ int al_conformer_forward(al_conformer_state *s, int train, const float *x, const
     al_status st = subsampling_forward(s, x);
     for (int i = 0; st == AL_OK && i < cfg->layers; i++) st = layer_forward(s, i);
     const float *last = s->layer[cfg->layers - 1].out;
-    if (st == AL_OK) st = al_linear_forward(s->head, last, P(s, s->w->head_w), P(s, s->w->head_b), rows, cfg->d, V);
+    if (st == AL_OK) st = al_conformer_linear(s->w, !s->trained, s->head, last, s->w->head_w, s->w->head_b, rows, cfg->d, V);
     if (st != AL_OK) {
         s->trained = 0;
         return st;

@@ -97,6 +97,7 @@ static al_status build_table(al_conformer_weights *w) {
 
 void al_conformer_weights_free(al_conformer_weights *w) {
     if (!w) return;
+    al_sparse_weights_free(w->sparse);
     free(w->layer);
     al_param_table_free(&w->t);
     free(w);
