@@ -19,6 +19,8 @@ enum { BSR_K = 8 }; /* block height; sparse_mm.c has kernels specialised for 1 (
 const double AL_INFER_CROSSOVER_NARROW[2] = {0.12, 0.83}; /* CSR, BSR 8 x 1 */
 const double AL_INFER_CROSSOVER_WIDE[2] = {0.50, 0.95};
 
+const double AL_TRAIN_CROSSOVER_XT[2] = {0.15, 0.40};
+
 const double *al_infer_crossover(int n) {
     return n >= AL_SPARSE_XT_TILED_MIN_N ? AL_INFER_CROSSOVER_WIDE : AL_INFER_CROSSOVER_NARROW;
 }

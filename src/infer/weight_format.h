@@ -11,6 +11,11 @@
  * weight_format.c. */
 extern const double AL_INFER_CROSSOVER_NARROW[2];
 extern const double AL_INFER_CROSSOVER_WIDE[2];
+/* Crossovers of a training step of an X W^T product over many rows (forward, dX = dY W, dW at the
+ * stored positions), [0] CSR, [1] BSR 8 x 1: measured on ds2-small's LSTM input weights (the
+ * figures are in src/model/ds2/ds2_sparse_train.c), used for any family's Linear weights. */
+extern const double AL_TRAIN_CROSSOVER_XT[2];
+
 /* The eval-mode crossovers for products n wide. */
 const double *al_infer_crossover(int n);
 

@@ -12,6 +12,7 @@
 #include "audiolottery/loss.h"
 #include "audiolottery/model.h"
 #include "audiolottery/optim.h"
+#include "audiolottery/prune.h"
 
 typedef struct {
     al_st_file *f;
@@ -295,7 +296,70 @@ static void test_sparse_inference(void) {
     close_fixture(&fx);
 }
 
+/* A training step on the state's sparse matrices (al_model_sparse_train, 10% of each prunable weight
+ * kept in 8 x 1 blocks) gives the dense step's gradients up to float rounding: every gradient of a
+ * weight the sparse path stores, and of every other parameter (which the input gradients reach). */
+static void test_sparse_training(void) {
+    fixture fx;
+    if (!open_fixture(&fx, "tiny")) return;
+    al_param_table *t = al_model_params(fx.m);
+    uint8_t *mask = al_mask_new(t);
+    al_rng rng;
+    al_rng_seed(&rng, 9);
+    for (int k = 0; mask && k < t->n; k++) {
+        const al_param *p = &t->params[k];
+        if (!(p->flags & AL_PARAM_PRUNABLE)) continue;
+        const size_t cols = p->numel / p->shape[0];
+        for (size_t r = 0; r < (size_t)p->shape[0]; r += 8)
+            for (size_t c = 0; c < cols; c++) {
+                const uint8_t keep = al_rng_uniform(&rng) < 0.1;
+                for (size_t j = r; j < (size_t)p->shape[0] && j < r + 8; j++) mask[p->offset + j * cols + c] = keep;
+            }
+    }
+    if (mask) al_apply_mask(t, t->data, mask);
+    const int T1 = al_model_output_length(fx.m, fx.T);
+    al_model_state *s = NULL;
+    al_ctc_workspace *ws = NULL;
+    CHECK_OK(al_model_state_new(fx.m, fx.N, fx.T, &s));
+    CHECK_OK(al_ctc_workspace_new(T1, 16, fx.N, &ws));
+    float *out = malloc(sizeof(float) * (size_t)T1 * fx.N * fx.C), *dout = malloc(sizeof(float) * (size_t)T1 * fx.N * fx.C);
+    float *dense = malloc(sizeof(float) * t->total);
+    double losses[8];
+    int ol[8];
+    if (s && ws && mask) {
+        step_loss(&fx, s, ws, out, dout, losses, ol);
+        al_apply_mask(t, t->grad, mask);
+        memcpy(dense, t->grad, sizeof(float) * t->total);
+        al_sparse_report r;
+        CHECK_OK(al_model_sparse_train(s, mask, AL_WEIGHT_FORMAT_AUTO, &r));
+        int chosen = 0;
+        for (int i = 0; i < r.n; i++) chosen += r.w[i].format != AL_WEIGHT_FORMAT_DENSE;
+        CHECK_MSG(chosen > 0 && r.n > 0, "no weight trains sparse at 10%% density in blocks");
+        step_loss(&fx, s, ws, out, dout, losses, ol);
+        al_apply_mask(t, t->grad, mask);
+        double scale = 0; /* the model's largest gradient */
+        for (size_t i = 0; i < t->total; i++) scale = fmax(scale, fabs(dense[i]));
+        for (int k = 0; k < t->n; k++) {
+            const al_param *p = &t->params[k];
+            if (p->flags & AL_PARAM_BUFFER) continue;
+            const float *g = al_param_grad(t, k), *want = dense + p->offset;
+            double top = 0, got = 0;
+            for (size_t i = 0; i < p->numel; i++) top = fmax(top, fabs(want[i])), got = fmax(got, fabs(g[i]));
+            if (top < 1e-5 * scale) /* rounding residue of a gradient that is 0 in exact arithmetic */
+                CHECK_MSG(got < 1e-5 * scale, "%s: %.3g against a model scale of %.3g", p->name, got, scale);
+            else
+                compare(p->name, g, want, p->numel, 1e-4);
+        }
+        CHECK_OK(al_model_sparse_refresh(s));
+        al_model_sparse_train_off(s);
+    }
+    free(out), free(dout), free(dense), free(mask);
+    al_ctc_workspace_free(ws);
+    al_model_state_free(s);
+    close_fixture(&fx);
+}
+
 static void test_tiny(void) { run("tiny"); }
 static void test_other_size(void) { run("other"); }
 
-AL_TEST_MAIN(test_tiny, test_other_size, test_dropout_seeds, test_sparse_inference)
+AL_TEST_MAIN(test_tiny, test_other_size, test_dropout_seeds, test_sparse_inference, test_sparse_training)

@@ -134,6 +134,13 @@ static int forward(void *s, int train, const float *x, const int *lengths, int N
 static al_status backward(void *s, const float *dout) { return al_conformer_backward(s, dout); }
 static void set_seed(void *s, uint64_t seed) { ((al_conformer_state *)s)->seed = seed; }
 
+static al_status sparse_train(void *s, const uint8_t *mask, al_weight_format format, al_sparse_report *r) {
+    return al_conformer_sparse_train(s, mask, format, r);
+}
+
+static al_status sparse_refresh(void *s) { return al_conformer_sparse_refresh(s); }
+static void sparse_train_off(void *s) { al_conformer_sparse_train_off(s); }
+
 /* The seed's Conformer recipe (ESPnet / the Efficient Conformer): Adam with betas (0.9, 0.98), eps 1e-9,
  * weight decay 1e-6, the Noam schedule to a peak of 1e-3 after 10,000 steps (short corpora: see
  * --warmup-steps), gradient clipping 5, NeMo's SpecAugment; dropout 0.1 is in the model config. */
@@ -175,4 +182,7 @@ const al_model_family al_family_conformer = {
     .forward = forward,
     .backward = backward,
     .set_seed = set_seed,
+    .sparse_train = sparse_train,
+    .sparse_refresh = sparse_refresh,
+    .sparse_train_off = sparse_train_off,
 };

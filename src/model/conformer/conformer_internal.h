@@ -16,6 +16,7 @@
 #define AL_MODEL_CONFORMER_INTERNAL_H
 
 #include "audiolottery/model.h"
+#include "audiolottery/sparse_train.h"
 #include "nn/attention.h"
 #include "nn/batchnorm.h"
 #include "nn/conv2d.h"
@@ -107,6 +108,10 @@ typedef struct {
     int *len;                            /* (max_batch) valid output frames */
     int N, T, T1, T2, trained;
     uint64_t seed;                       /* dropout draws of the next training forward */
+    /* training-mode sparse matrices (a lottery level's fixed mask) and their backward scratch */
+    al_sparse_weights *strain;
+    al_sparse_ws ws;
+    float *dval;                         /* weight gradient at the stored positions, one matrix at a time */
 } al_conformer_state;
 
 /* conformer_config.c */
@@ -129,10 +134,21 @@ al_status al_conformer_weights_units(const al_conformer_weights *w, al_prune_uni
 al_status al_conformer_sparsify(al_conformer_weights *w, const uint8_t *mask, al_weight_format format, int max_batch,
                                 int max_frames, al_sparse_report *r);
 void al_conformer_densify(al_conformer_weights *w);
-/* y (rows, out) = x (rows, in) W^T + b with weight param (its sparse matrix in eval mode when it has
- * one); b may be NULL */
-al_status al_conformer_linear(const al_conformer_weights *w, int sparse, float *y, const float *x, int param, int bias,
-                              int rows, int in, int out);
+/* Training-mode matrices of the same weights, chosen for a training step (X W^T forward, dX = dY W,
+ * dW at the stored positions); refresh after every optimizer step. */
+al_status al_conformer_sparse_train(al_conformer_state *s, const uint8_t *mask, al_weight_format format,
+                                    al_sparse_report *r);
+al_status al_conformer_sparse_refresh(al_conformer_state *s);
+void al_conformer_sparse_train_off(al_conformer_state *s);
+/* y (rows, out) = x (rows, in) W^T + b with weight param, on its matrix in set when it has one
+ * (set: the state's training matrices in training, the weights' eval ones in eval mode, or NULL);
+ * b may be NULL */
+al_status al_conformer_linear(const al_conformer_weights *w, const al_sparse_weights *set, float *y, const float *x,
+                              int param, int bias, int rows, int in, int out);
+/* Backward of al_conformer_linear in training: dx (rows, in) +=, the weight's and bias's gradients
+ * += (a sparse weight's only at its stored positions; dx may be NULL) */
+al_status al_conformer_linear_backward(al_conformer_state *s, float *dx, int param, int bias, const float *dy,
+                                       const float *x, int rows, int in, int out);
 
 /* conformer_state.c */
 al_status al_conformer_state_new(al_conformer_weights *w, int max_batch, int max_frames, al_conformer_state **out);

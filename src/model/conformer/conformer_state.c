@@ -49,6 +49,7 @@ static void free_layer(al_conformer_layer_cache *c) {
 
 void al_conformer_state_free(al_conformer_state *s) {
     if (!s) return;
+    al_conformer_sparse_train_off(s);
     for (int i = 0; s->layer && i < s->w->cfg.layers; i++) free_layer(&s->layer[i]);
     free(s->layer);
     for (int i = 0; i < 2; i++) al_conv2d_free(&s->conv[i]);
@@ -161,6 +162,9 @@ al_status al_conformer_state_new(al_conformer_weights *w, int max_batch, int max
 
 /* ---- forward ----------------------------------------------------------------------------- */
 
+/* the sparse matrices of this forward: the state's training ones, or the weights' eval ones */
+static const al_sparse_weights *set_of(const al_conformer_state *s) { return s->trained ? s->strain : s->w->sparse; }
+
 static int dropping(const al_conformer_state *s) { return s->trained && s->w->cfg.dropout > 0; }
 
 /* o (rows, d) = ffn(x) (without the 0.5). */
@@ -170,14 +174,14 @@ static al_status ffn_forward(al_conformer_state *s, al_conformer_ffn_cache *c, c
     const int rows = s->N * s->T2, d = cfg->d, f = cfg->ffn;
     const float pd = cfg->dropout;
     al_status st = al_layernorm_forward(&c->ln, c->x_ln, x, P(s, p->ln_w), P(s, p->ln_b), rows);
-    if (st == AL_OK) st = al_conformer_linear(s->w, !s->trained, c->h, c->x_ln, p->w1, p->b1, rows, d, f);
+    if (st == AL_OK) st = al_conformer_linear(s->w, set_of(s), c->h, c->x_ln, p->w1, p->b1, rows, d, f);
     if (st != AL_OK) return st;
     al_silu_forward(c->a, c->h, (size_t)rows * f);
     if (dropping(s)) {
         al_dropout_mask(c->drop_a, rows, f, pd, s->seed, stream(layer, site_a));
         al_dropout_forward(c->a, c->a, c->drop_a, (size_t)rows * f, pd);
     }
-    st = al_conformer_linear(s->w, !s->trained, o, c->a, p->w2, p->b2, rows, f, d);
+    st = al_conformer_linear(s->w, set_of(s), o, c->a, p->w2, p->b2, rows, f, d);
     if (st == AL_OK && dropping(s)) {
         al_dropout_mask(c->drop_o, rows, d, pd, s->seed, stream(layer, site_o));
         al_dropout_forward(o, o, c->drop_o, (size_t)rows * d, pd);
@@ -202,7 +206,7 @@ static al_status conv_forward(al_conformer_state *s, al_conformer_layer_cache *c
     const al_conformer_config *cfg = &s->w->cfg;
     const int rows = s->N * s->T2, d = cfg->d;
     al_status st = al_layernorm_forward(&c->cv_ln, c->cv_in, c->x2, P(s, p->cv_ln_w), P(s, p->cv_ln_b), rows);
-    if (st == AL_OK) st = al_conformer_linear(s->w, !s->trained, c->pw1, c->cv_in, p->pw1_w, p->pw1_b, rows, d, 2 * d);
+    if (st == AL_OK) st = al_conformer_linear(s->w, set_of(s), c->pw1, c->cv_in, p->pw1_w, p->pw1_b, rows, d, 2 * d);
     if (st != AL_OK) return st;
     al_glu_forward(c->glu, c->pw1, rows, d, 1);
     zero_padded(c->glu, s->keep, rows, d);
@@ -212,7 +216,7 @@ static al_status conv_forward(al_conformer_state *s, al_conformer_layer_cache *c
                                          P(s, p->bn_b), s->trained, rows, 1, s->keep);
     if (st != AL_OK) return st;
     al_silu_forward(c->act, c->bn_out, (size_t)rows * d);
-    st = al_conformer_linear(s->w, !s->trained, o, c->act, p->pw2_w, p->pw2_b, rows, d, d);
+    st = al_conformer_linear(s->w, set_of(s), o, c->act, p->pw2_w, p->pw2_b, rows, d, d);
     if (st == AL_OK && dropping(s)) {
         al_dropout_mask(c->drop_cv, rows, d, cfg->dropout, s->seed, stream(layer, SITE_CONV));
         al_dropout_forward(o, o, c->drop_cv, (size_t)rows * d, cfg->dropout);
@@ -271,7 +275,7 @@ static al_status subsampling_forward(al_conformer_state *s, const float *x) {
             for (int t = 0; t < T2; t++)
                 memcpy(s->flat + ((size_t)n * T2 + t) * C * F2 + (size_t)c * F2,
                        s->c2 + (((size_t)n * C + c) * T2 + t) * F2, sizeof(float) * F2);
-    return al_conformer_linear(s->w, !s->trained, s->x0, s->flat, s->w->sub_out_w, s->w->sub_out_b, N * T2, C * F2, cfg->d);
+    return al_conformer_linear(s->w, set_of(s), s->x0, s->flat, s->w->sub_out_w, s->w->sub_out_b, N * T2, C * F2, cfg->d);
 }
 
 int al_conformer_forward(al_conformer_state *s, int train, const float *x, const int *lengths, int N, int T,
@@ -294,7 +298,7 @@ int al_conformer_forward(al_conformer_state *s, int train, const float *x, const
     al_status st = subsampling_forward(s, x);
     for (int i = 0; st == AL_OK && i < cfg->layers; i++) st = layer_forward(s, i);
     const float *last = s->layer[cfg->layers - 1].out;
-    if (st == AL_OK) st = al_conformer_linear(s->w, !s->trained, s->head, last, s->w->head_w, s->w->head_b, rows, cfg->d, V);
+    if (st == AL_OK) st = al_conformer_linear(s->w, set_of(s), s->head, last, s->w->head_w, s->w->head_b, rows, cfg->d, V);
     if (st != AL_OK) {
         s->trained = 0;
         return st;
@@ -321,7 +325,7 @@ static al_status ffn_backward(al_conformer_state *s, al_conformer_ffn_cache *c, 
     else memcpy(go, g, sizeof(float) * nd);
     for (size_t i = 0; i < nd; i++) go[i] *= scale;
     memset(gf1, 0, sizeof(float) * nf);
-    al_status st = al_linear_backward(gf1, G(s, p->w2), G(s, p->b2), go, c->a, P(s, p->w2), rows, f, d);
+    al_status st = al_conformer_linear_backward(s, gf1, p->w2, p->b2, go, c->a, rows, f, d);
     if (st != AL_OK) return st;
     if (dropping(s)) { /* gf1: d / d SiLU output after dropout -> gf2 before it */
         memset(gf2, 0, sizeof(float) * nf);
@@ -332,7 +336,7 @@ static al_status ffn_backward(al_conformer_state *s, al_conformer_ffn_cache *c, 
     memset(gf2, 0, sizeof(float) * nf);
     al_silu_backward(gf2, gf1, c->h, nf);
     memset(gx, 0, sizeof(float) * nd);
-    st = al_linear_backward(gx, G(s, p->w1), G(s, p->b1), gf2, c->x_ln, P(s, p->w1), rows, d, f);
+    st = al_conformer_linear_backward(s, gx, p->w1, p->b1, gf2, c->x_ln, rows, d, f);
     if (st == AL_OK) st = al_layernorm_backward(&c->ln, g, G(s, p->ln_w), G(s, p->ln_b), gx, x, P(s, p->ln_w), rows);
     return st;
 }
@@ -348,7 +352,7 @@ static al_status conv_backward(al_conformer_state *s, al_conformer_layer_cache *
     if (dropping(s)) al_dropout_backward(ga, g, c->drop_cv, nd, cfg->dropout);
     else memcpy(ga, g, sizeof(float) * nd);
     memset(gb, 0, sizeof(float) * nd); /* d / d act */
-    al_status st = al_linear_backward(gb, G(s, p->pw2_w), G(s, p->pw2_b), ga, c->act, P(s, p->pw2_w), rows, d, d);
+    al_status st = al_conformer_linear_backward(s, gb, p->pw2_w, p->pw2_b, ga, c->act, rows, d, d);
     if (st != AL_OK) return st;
     memset(ga, 0, sizeof(float) * nd); /* d / d bn_out */
     al_silu_backward(ga, gb, c->bn_out, nd);
@@ -364,7 +368,7 @@ static al_status conv_backward(al_conformer_state *s, al_conformer_layer_cache *
     memset(g2, 0, sizeof(float) * 2 * nd);
     al_glu_backward(g2, ga, c->pw1, rows, d, 1);
     memset(gb, 0, sizeof(float) * nd); /* d / d cv_in */
-    st = al_linear_backward(gb, G(s, p->pw1_w), G(s, p->pw1_b), g2, c->cv_in, P(s, p->pw1_w), rows, d, 2 * d);
+    st = al_conformer_linear_backward(s, gb, p->pw1_w, p->pw1_b, g2, c->cv_in, rows, d, 2 * d);
     if (st == AL_OK)
         st = al_layernorm_backward(&c->cv_ln, g, G(s, p->cv_ln_w), G(s, p->cv_ln_b), gb, c->x2, P(s, p->cv_ln_w),
                                    rows);
@@ -415,8 +419,8 @@ static al_status subsampling_backward(al_conformer_state *s) {
     const int F2 = al_conformer_sub_bins(cfg, 1), T1 = s->T1, T2 = s->T2;
     const size_t n1 = (size_t)N * C * T1 * F1, n2 = (size_t)N * C * T2 * F2;
     memset(s->g_flat, 0, sizeof(float) * n2);
-    al_status st = al_linear_backward(s->g_flat, G(s, s->w->sub_out_w), G(s, s->w->sub_out_b), s->g_cur, s->flat,
-                                      P(s, s->w->sub_out_w), N * T2, C * F2, cfg->d);
+    al_status st = al_conformer_linear_backward(s, s->g_flat, s->w->sub_out_w, s->w->sub_out_b, s->g_cur, s->flat,
+                                                N * T2, C * F2, cfg->d);
     if (st != AL_OK) return st;
 #pragma omp parallel for collapse(2) schedule(static)
     for (int n = 0; n < N; n++) /* (N, T2, C * F2) -> (N, C, T2, F2) */
@@ -445,8 +449,8 @@ al_status al_conformer_backward(al_conformer_state *s, const float *dlogits) {
         for (int n = 0; n < N; n++)
             memcpy(s->g_head + ((size_t)n * T2 + t) * V, dlogits + ((size_t)t * N + n) * V, sizeof(float) * V);
     memset(s->g_cur, 0, sizeof(float) * rows * cfg->d);
-    al_status st = al_linear_backward(s->g_cur, G(s, s->w->head_w), G(s, s->w->head_b), s->g_head,
-                                      s->layer[cfg->layers - 1].out, P(s, s->w->head_w), rows, cfg->d, V);
+    al_status st = al_conformer_linear_backward(s, s->g_cur, s->w->head_w, s->w->head_b, s->g_head,
+                                                s->layer[cfg->layers - 1].out, rows, cfg->d, V);
     for (int i = cfg->layers - 1; st == AL_OK && i >= 0; i--) st = layer_backward(s, i);
     if (st == AL_OK) st = subsampling_backward(s);
     return st;
