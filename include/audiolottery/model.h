@@ -120,6 +120,9 @@ int al_model_classes(const al_model *m);                 /* output labels, blank
 int al_model_output_length(const al_model *m, int frames); /* output frames of `frames` input frames */
 double al_model_seconds_per_frame(const al_model *m);    /* audio seconds per output frame */
 al_head_kind al_model_head(const al_model *m);
+/* The shortest audio (seconds) that gives at least one output frame: 0 for DeepSpeech2, 0.06 for a
+ * Conformer (7 input frames through its subsampling). Training skips shorter utterances. */
+double al_model_min_seconds(const al_model *m);
 
 /* Eval-mode sparse matrices for every weight the family multiplies by, each in the fastest format
  * (AUTO) or the one forced, chosen for forwards of up to max_batch x max_frames. mask: one byte per
@@ -199,6 +202,7 @@ typedef struct {
     const char *schedule;      /* "anneal" | "noam" */
     int warmup_steps;          /* noam */
     const char *spec_augment;  /* "off" | "ds2" | "nemo" */
+    int zero_infinity;         /* 1: CTC's impossible alignments add 0 instead of skipping the batch */
 } al_train_recipe;
 
 struct al_model_family {

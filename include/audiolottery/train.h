@@ -164,6 +164,9 @@ typedef struct {
     int64_t capture_step;   /* > 0: after this many optimizer steps write the weights to capture_path
                                (a late-rewinding point) */
     const char *capture_path;
+    int zero_infinity;      /* 1: an utterance whose transcript cannot align with its output frames adds 0 to
+                               the loss and no gradient (torch's zero_infinity, NeMo's Conformer); 0 (default):
+                               its batch is skipped, as the seed does */
     al_lr_schedule schedule; /* AL_SCHEDULE_ANNEAL */
     int warmup_steps;       /* Noam: optimizer steps to the peak (optim.lr): 25000 */
     int dense_train;        /* 1: train a masked run on dense sgemm only. 0 (default): conv weights whose

@@ -99,7 +99,9 @@ int al_cli_table_parse(const char *cmd, const al_opt_table *t, int c, const char
 }
 
 static void print_default(FILE *out, const al_opt *o, al_opt_value v) {
-    const char *text = o->kind == AL_OPT_SPECAUG ? al_specaug_policy_name((int)v.i) : al_opt_text(o, v);
+    const char *text = o->kind == AL_OPT_SPECAUG ? al_specaug_policy_name((int)v.i)
+                       : o->kind == AL_OPT_FLAG  ? (v.i ? "on" : "off")
+                                                 : al_opt_text(o, v);
     if (text) fputs(text, out);
     else if (o->kind == AL_OPT_U64) fprintf(out, "%llu", (unsigned long long)v.u);
     else if (al_opt_is_real(o)) fprintf(out, "%g", v.d);

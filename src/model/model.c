@@ -85,6 +85,14 @@ int al_model_output_length(const al_model *m, int frames) { return m->f->output_
 double al_model_seconds_per_frame(const al_model *m) { return m->f->seconds_per_frame(m->cfg); }
 al_head_kind al_model_head(const al_model *m) { return m->f->head; }
 
+double al_model_min_seconds(const al_model *m) {
+    const al_input_spec in = al_model_input(m);
+    int frames = 1;
+    while (frames < 1000 && al_model_output_length(m, frames) < 1) frames++;
+    /* al_input_frames(s) = 1 + samples / hop: `frames` frames from (frames - 1) hops of audio */
+    return frames == 1 ? 0.0 : (double)(frames - 1) * in.features.hop_length / in.features.sample_rate;
+}
+
 al_status al_model_sparsify(al_model *m, const uint8_t *mask, al_weight_format format, int max_batch, int max_frames,
                             al_sparse_report *r) {
     if (r) memset(r, 0, sizeof *r);

@@ -66,7 +66,13 @@ al_status al_corpus_logits(al_model_state *s, const al_corpus *corpus, const al_
     int *out_len = malloc(sizeof(int) * batch_size);
     if (!logits || !out_len) st = al_error(AL_ERR_NOMEM, "evaluate: out of memory");
     al_batch_source src = {.corpus = corpus, .alphabet = a};
-    for (size_t start = 0; start < corpus->n && st == AL_OK; start += batch_size) {
+    /* utterances too short for one output frame (a Conformer's subsampling needs 7 input frames) come
+     * first in duration order: no logits, an empty hypothesis */
+    size_t first = 0;
+    while (first < corpus->n &&
+           al_model_output_length(m, al_input_frames(&in, corpus->utts[order[first]].duration)) < 1)
+        first++;
+    for (size_t start = first; start < corpus->n && st == AL_OK; start += batch_size) {
         int n = corpus->n - start < (size_t)batch_size ? (int)(corpus->n - start) : batch_size;
         st = al_batch_load(&b, &src, order + start, n, 0, 0);
         int T1 = st == AL_OK ? al_model_forward(s, 0, b.x, b.lengths, b.N, b.T, logits, out_len) : st;
@@ -109,6 +115,10 @@ al_status al_decode_and_score(const al_utt_logits *l, const al_corpus *corpus, i
         al_status wst = beam ? al_beam_ws_new(beam->beam_width, C, max_T, &ws) : AL_OK;
 #pragma omp for schedule(dynamic, 1)
         for (size_t i = 0; i < corpus->n; i++) {
+            if (l[i].T == 0) { /* no output frame: an empty hypothesis */
+                status[i] = (hyps[i] = calloc(1, 1)) ? AL_OK : AL_ERR_NOMEM;
+                continue;
+            }
             if (wst != AL_OK) {
                 status[i] = wst;
                 continue;

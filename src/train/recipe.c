@@ -40,5 +40,6 @@ al_train_opts al_train_defaults_for(const char *preset) {
     if (r->schedule) al_lr_schedule_parse(r->schedule, &o.schedule);
     if (r->warmup_steps > 0) o.warmup_steps = r->warmup_steps;
     if (r->spec_augment) al_specaug_policy_parse(r->spec_augment, &o.spec_augment);
+    if (r->zero_infinity) o.zero_infinity = 1;
     return o;
 }

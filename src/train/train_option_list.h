@@ -86,6 +86,10 @@
     X(WARMUP_STEPS,   "warmup-steps",     "N",       INT,        AL_TRAIN_AT(warmup_steps), .def.i = 25000, .lo.i = 1, \
       .hi.i = INT32_MAX, .config = "warmup_steps", .config_when = AL_CONFIG_UNLESS_DEFAULT, .help_rank = 106,        \
       .help = "noam: optimizer steps to the peak lr ({})")                                                            \
+    X(ZERO_INFINITY,  "zero-infinity",    "0|1",     INT,        AL_TRAIN_AT(zero_infinity), .lo.i = 0, .hi.i = 1,    \
+      .config = "zero_infinity", .config_when = AL_CONFIG_UNLESS_DEFAULT, .help_rank = 125,                           \
+      .help = "CTC: an utterance too short for its transcript adds 0 loss instead of\n"                              \
+              "skipping its batch ({})")                                                                              \
     X(CHECKPOINT_EVERY, "checkpoint-every", "N",     INT,        AL_TRAIN_AT(checkpoint_every), .def.i = 100,         \
       .lo.i = 0, .hi.i = INT32_MAX, .help_rank = 180, .help = "write last.safetensors every N batches ({})")          \
     X(QUIET,          "quiet",            NULL,      FLAG,       AL_TRAIN_AT(quiet), .help_rank = 200,                \

@@ -111,10 +111,12 @@ static int max_text(const al_corpus *c) {
 
 /* The duration filters select training utterances only: dev is always scored whole, so that model
  * selection (and the numbers reported with it) sees every dev utterance. */
-static al_status load_corpus(const char *path, const al_train_opts *o, const char *what, al_corpus **out) {
+/* model_min: the shortest training utterance the model turns into an output frame (al_model_min_seconds) */
+static al_status load_corpus(const char *path, const al_train_opts *o, double model_min, const char *what,
+                             al_corpus **out) {
     al_corpus_opts co = al_corpus_defaults();
     if (!strcmp(what, "train")) {
-        co.min_duration = o->min_duration;
+        co.min_duration = fmax(o->min_duration, model_min);
         co.max_duration = o->max_duration;
     }
     al_status st = al_corpus_load(path, &co, out);
@@ -131,19 +133,20 @@ static al_status trainer_setup(trainer *tr, const al_train_opts *o) {
     tr->alphabet = al_alphabet_default();
     al_status st = al_run_file(tr->last_path, sizeof tr->last_path, o->out_dir, AL_RUN_LAST);
     if (st == AL_OK) st = al_run_file(tr->best_path, sizeof tr->best_path, o->out_dir, AL_RUN_BEST);
-    if (st == AL_OK) st = load_corpus(o->train_path, o, "train", &tr->train);
-    if (st == AL_OK && o->dev_path) st = load_corpus(o->dev_path, o, "dev", &tr->dev);
+    if (st == AL_OK) st = al_model_new_preset(o->model, &tr->model);
+    if (st != AL_OK) return st;
+    if (al_model_head(tr->model) != AL_HEAD_CTC)
+        return al_error(AL_ERR_UNSUPPORTED, "train: model family '%s' is not a CTC model (its training loop comes "
+                        "with the RNN-Transducer)", al_model_arch(tr->model));
+    st = load_corpus(o->train_path, o, al_model_min_seconds(tr->model), "train", &tr->train);
+    if (st == AL_OK && o->dev_path) st = load_corpus(o->dev_path, o, 0, "dev", &tr->dev);
     if (st != AL_OK) return st;
 
     al_batch_opts bo = al_batch_defaults();
     bo.batch_size = o->batch_size;
     bo.seed = o->seed;
     st = al_batcher_new(tr->train, &bo, &tr->batcher);
-    if (st == AL_OK) st = al_model_new_preset(o->model, &tr->model);
     if (st != AL_OK) return st;
-    if (al_model_head(tr->model) != AL_HEAD_CTC)
-        return al_error(AL_ERR_UNSUPPORTED, "train: model family '%s' is not a CTC model (its training loop comes "
-                        "with the RNN-Transducer)", al_model_arch(tr->model));
     const al_input_spec in = al_model_input(tr->model);
     double longest = fmax(max_duration(tr->train), max_duration(tr->dev));
     int max_frames = al_input_frames(&in, longest) + 1;
@@ -188,7 +191,8 @@ static al_status train_batch(trainer *tr, const size_t *items, int n, int epoch,
                      tr->alphabet.blank, tr->losses, tr->dlogits);
     if (st != AL_OK) return st;
     double sum = 0;
-    for (int i = 0; i < b->N; i++) sum += tr->losses[i];
+    for (int i = 0; i < b->N; i++) /* an impossible alignment: +inf, with a zero gradient already */
+        sum += o->zero_infinity && isinf(tr->losses[i]) && tr->losses[i] > 0 ? 0.0 : tr->losses[i];
     *loss = sum / b->N;
     if (!isfinite(*loss)) return AL_OK; /* skipped, as the seed does with an infinite loss */
     size_t nl = (size_t)T1 * b->N * C;

@@ -40,6 +40,24 @@ cli eval --checkpoint "$AL_TMP/lot/level_01/last.safetensors" --corpus "$AL_TINY
 cli eval --checkpoint "$AL_TMP/t.alc" --corpus "$AL_TINY_CORPUS/dev" > "$AL_TMP/e2.txt"
 diff <(grep '%WER\|%CER' "$AL_TMP/e1.txt") <(grep '%WER\|%CER' "$AL_TMP/e2.txt") || fail "the compact file scores differ"
 
+# An utterance too short for the subsampling (0.04 s: 5 frames) is left out of training and gets an
+# empty hypothesis in evaluation; one whose transcript outgrows its frames (16 characters in 7
+# output frames) skips its batch only without --zero-infinity (the recipe's default is 1).
+wavs=$AL_TEST_DATA/features
+mkdir -p "$AL_TMP/k"
+printf 'tones %s/tones.wav\nodd %s/odd.wav\nshort %s/short.wav\n' "$wavs" "$wavs" "$wavs" > "$AL_TMP/k/wav.scp"
+printf 'u1 tones 0.00 1.00\nu2 odd 0.00 0.50\nu3 short 0.00 0.04\nu4 short 0.00 0.30\n' > "$AL_TMP/k/segments"
+printf 'u1 a tone\nu2 odd\nu3 hi\nu4 abcdefghijklmnop\n' > "$AL_TMP/k/text"
+kargs=(train --train "$AL_TMP/k" --model conformer-tiny --epochs 1 --batch-size 4 --warmup-steps 2)
+cli "${kargs[@]}" --out "$AL_TMP/k1" > "$AL_TMP/k1.log" 2>&1 || { tail -3 "$AL_TMP/k1.log" >&2; fail "short utterance"; }
+grep -q 'train: 3 utterances' "$AL_TMP/k1.log" || fail "the 0.04 s utterance was not left out: $(grep 'train:' "$AL_TMP/k1.log")"
+! grep -q 'batch skipped' "$AL_TMP/k1.log" || fail "--zero-infinity 1 skipped a batch"
+cli "${kargs[@]}" --zero-infinity 0 --out "$AL_TMP/k0" > "$AL_TMP/k0.log" 2>&1 || fail "--zero-infinity 0"
+grep -q 'batch skipped' "$AL_TMP/k0.log" || fail "--zero-infinity 0 did not skip the impossible batch"
+cli eval --checkpoint "$AL_TMP/k1/last.safetensors" --corpus "$AL_TMP/k" > "$AL_TMP/k.eval" 2> "$AL_TMP/k.err" ||
+  fail "eval with a 0.04 s utterance: $(cat "$AL_TMP/k.err")"
+grep -q '4 utterances' "$AL_TMP/k.eval" || fail "eval did not score all 4 utterances"
+
 bare=$AL_TEST_DATA/conformer/other_state_dict.safetensors
 cli info "$bare" | grep -q '^config: conformer, d 48, 4 heads, ffn 96, 1 layers, kernel 7' || fail "info: $(cli info "$bare" | tail -1)"
 wav=$(find "$AL_TINY_CORPUS/dev" -name '*.flac' | sort | head -1)

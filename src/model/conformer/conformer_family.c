@@ -143,7 +143,8 @@ static void sparse_train_off(void *s) { al_conformer_sparse_train_off(s); }
 
 /* The seed's Conformer recipe (ESPnet / the Efficient Conformer): Adam with betas (0.9, 0.98), eps 1e-9,
  * weight decay 1e-6, the Noam schedule to a peak of 1e-3 after 10,000 steps (short corpora: see
- * --warmup-steps), gradient clipping 5, NeMo's SpecAugment; dropout 0.1 is in the model config. */
+ * --warmup-steps), gradient clipping 5, NeMo's SpecAugment and zero_infinity (at 40 ms per output
+ * frame a fast character transcript can outgrow its frames); dropout 0.1 is in the model config. */
 static const al_train_recipe recipe = {.optimizer = "adam",
                                        .lr = 1e-3,
                                        .beta1 = 0.9,
@@ -153,7 +154,8 @@ static const al_train_recipe recipe = {.optimizer = "adam",
                                        .clip = 5,
                                        .schedule = "noam",
                                        .warmup_steps = 10000,
-                                       .spec_augment = "nemo"};
+                                       .spec_augment = "nemo",
+                                       .zero_infinity = 1};
 
 const al_model_family al_family_conformer = {
     .name = "conformer",
