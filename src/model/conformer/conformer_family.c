@@ -87,9 +87,11 @@ static void describe(const void *cfg, char *buf, size_t n) {
              c->d, c->heads, c->ffn, c->layers, c->kernel, c->n_bins, c->n_classes);
 }
 
-/* torchaudio's MelSpectrogram front end (docs/FRONTEND.md): 80 log-mel bins every 10 ms */
+/* torchaudio's MelSpectrogram front end (docs/FRONTEND.md): 80 log-mel bins every 10 ms, normalised
+ * per utterance (log(mel + 1e-9) spans about -20 .. 5 otherwise; NeMo normalises too) */
 static al_input_spec input(const void *cfg) {
     al_input_spec in = {.features = al_feature_defaults(AL_FEAT_LOGMEL), .bins = AL_CONFORMER_BINS};
+    in.features.normalize = 1;
     return in;
 }
 
