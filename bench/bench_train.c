@@ -145,8 +145,8 @@ int main(int argc, char **argv) {
     getrusage(RUSAGE_SELF, &ru);
     printf("audiolottery %s %s: mask density %g %s, batch %d x %.1f s, %d threads: median step %.4f s, %.2f audio-s/s, "
            "real-time factor %.5f, peak RSS %.0f MiB\n",
-           model, infer ? "inference" : "training", density, block ? "block8x1" : "unstructured", batch, seconds, al_threads(), med, batch * seconds / med,
-           med / (batch * seconds), ru.ru_maxrss / 1024.0);
+           model, infer ? "inference" : "training", density, block ? "block8x1" : "unstructured", batch, seconds,
+           al_threads(), med, batch * seconds / med, med / (batch * seconds), ru.ru_maxrss / 1024.0);
     al_ctc_workspace_free(ws);
     al_optim_free(opt);
     al_model_state_free(ms);

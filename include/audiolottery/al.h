@@ -1,6 +1,7 @@
 /* audiolottery: train speech recognisers on CPU, find sparse lottery tickets, run them fast.
- * One include for the whole public API (tests/unit/test_al_h.c checks that it is). Each header opens with a usage example and says who
- * owns what and what is thread-safe. Prefix al_ for functions and types, AL_ for macros. */
+ * One include for the whole public API (tests/unit/test_al_h.c checks that it is). Each header opens
+ * with a usage example and says who owns what and what is thread-safe. Prefix al_ for functions and
+ * types, AL_ for macros. */
 #ifndef AUDIOLOTTERY_AL_H
 #define AUDIOLOTTERY_AL_H
 

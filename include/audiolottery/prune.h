@@ -63,8 +63,8 @@ typedef struct {
 } al_prune_slice;
 
 /* Units for --structure channel: unit u is slices[start[u] .. start[u + 1]); its first slice is
- * scored and names its owner tensor. Built by the model family (al_model_units); the pruning code only
- * reads slices. */
+ * scored and names its owner tensor. Built by the model family (al_model_units); the pruning code
+ * only reads slices. */
 typedef struct {
     int n_units, n_slices, cap_units, cap_slices;
     int *start;             /* (n_units + 1) */

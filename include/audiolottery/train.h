@@ -33,8 +33,9 @@ extern "C" {
 
 /* ---- batches ------------------------------------------------------------------------------ */
 /* Turns utterances into a padded model input: audio read and resampled, optionally augmented,
- * the features the model asks for (al_model_input), optionally SpecAugment. Parallel over utterances (one featurizer per thread);
- * utterance i of batch b in epoch e draws from the random stream (seed, e, b, i). */
+ * the features the model asks for (al_model_input), optionally SpecAugment. Parallel over utterances
+ * (one featurizer per thread); utterance i of batch b in epoch e draws from the random stream
+ * (seed, e, b, i). */
 typedef struct {
     const al_corpus *corpus;
     const al_alphabet *alphabet;
@@ -127,7 +128,11 @@ const char *al_lr_schedule_name(al_lr_schedule s); /* "anneal" | "noam" */
 al_status al_lr_schedule_parse(const char *s, al_lr_schedule *out);
 
 /* SpecAugment policies of al_train_opts.spec_augment. */
-enum { AL_SPECAUG_OFF = 0, AL_SPECAUG_DS2 = 1 /* al_specaugment_defaults */, AL_SPECAUG_NEMO = 2 /* al_specaugment_nemo */ };
+enum {
+    AL_SPECAUG_OFF = 0,
+    AL_SPECAUG_DS2 = 1, /* al_specaugment_defaults */
+    AL_SPECAUG_NEMO = 2 /* al_specaugment_nemo */
+};
 const char *al_specaug_policy_name(int policy); /* "off" | "ds2" | "nemo" */
 al_status al_specaug_policy_parse(const char *s, int *out);
 

@@ -6,7 +6,8 @@ al_specaugment_opts al_specaugment_defaults(void) {
 }
 
 al_specaugment_opts al_specaugment_nemo(void) {
-    return (al_specaugment_opts){.freq_masks = 2, .freq_width = 27, .time_masks = 10, .time_ratio = 0.05, .value = 0.0f};
+    return (al_specaugment_opts){
+        .freq_masks = 2, .freq_width = 27, .time_masks = 10, .time_ratio = 0.05, .value = 0.0f};
 }
 
 /* Draws a mask [start, start + width) inside [0, size): width uniform in [0, min(max_width, size)]. */

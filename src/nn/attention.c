@@ -34,8 +34,9 @@ void al_mhsa_free(al_mhsa *a) {
 al_status al_mhsa_init(al_mhsa *a, int d, int heads, int n_max, int t_max) {
     memset(a, 0, sizeof *a);
     if (d < 1 || heads < 1 || n_max < 1 || t_max < 1 || d % heads != 0)
-        return al_error(AL_ERR_INVALID, "attention: bad sizes (d %d, heads %d, n_max %d, t_max %d; d %% heads must be 0)",
-                        d, heads, n_max, t_max);
+        return al_error(AL_ERR_INVALID,
+                        "attention: bad sizes (d %d, heads %d, n_max %d, t_max %d; d %% heads must be 0)", d, heads,
+                        n_max, t_max);
     a->d = d;
     a->heads = heads;
     a->n_max = n_max;

@@ -74,8 +74,9 @@ void al_mhsa_free(al_mhsa *a);
 /* y (N, T, d) = out_proj(attention(in_proj(x))) with key padding from lengths (N) in 1..T; y overwritten;
  * dropout p in [0, 1) with seed (train only; p 0: none). Keeps what backward needs.
  * Needs 1 <= N <= n_max, 1 <= T <= t_max. */
-al_status al_mhsa_forward(al_mhsa *a, float *y, const float *x, const int *lengths, const float *w_in, const float *b_in,
-                          const float *w_out, const float *b_out, int N, int T, float p, uint64_t seed);
+al_status al_mhsa_forward(al_mhsa *a, float *y, const float *x, const int *lengths, const float *w_in,
+                          const float *b_in, const float *w_out, const float *b_out, int N, int T, float p,
+                          uint64_t seed);
 
 /* Backward of the last forward: dx (N, T, d) +=, dw_in (3d, d) +=, db_in (3d) +=, dw_out (d, d) +=, db_out (d) +=;
  * any may be NULL. dy (N, T, d) = dL/dy; x and the weights as given to that forward.

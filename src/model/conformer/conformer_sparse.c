@@ -42,7 +42,8 @@ static al_status build(const al_conformer_weights *w, const uint8_t *mask, al_we
 al_status al_conformer_sparsify(al_conformer_weights *w, const uint8_t *mask, al_weight_format format, int max_batch,
                                 int max_frames, al_sparse_report *r) {
     const int frames = max_batch * al_conformer_output_length(max_frames); /* rows of every product */
-    if (frames < 1) return al_error(AL_ERR_INVALID, "conformer sparsify: capacity %d x %d frames", max_batch, max_frames);
+    if (frames < 1)
+        return al_error(AL_ERR_INVALID, "conformer sparsify: capacity %d x %d frames", max_batch, max_frames);
     al_sparse_weights *s = NULL;
     al_status st = build(w, mask, format, frames, NULL, r, &s);
     if (st != AL_OK) return al_error_prefix(st, "conformer sparsify: ");

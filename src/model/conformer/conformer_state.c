@@ -275,7 +275,8 @@ static al_status subsampling_forward(al_conformer_state *s, const float *x) {
             for (int t = 0; t < T2; t++)
                 memcpy(s->flat + ((size_t)n * T2 + t) * C * F2 + (size_t)c * F2,
                        s->c2 + (((size_t)n * C + c) * T2 + t) * F2, sizeof(float) * F2);
-    return al_conformer_linear(s->w, set_of(s), s->x0, s->flat, s->w->sub_out_w, s->w->sub_out_b, N * T2, C * F2, cfg->d);
+    return al_conformer_linear(s->w, set_of(s), s->x0, s->flat, s->w->sub_out_w, s->w->sub_out_b, N * T2, C * F2,
+                               cfg->d);
 }
 
 int al_conformer_forward(al_conformer_state *s, int train, const float *x, const int *lengths, int N, int T,
