@@ -77,6 +77,11 @@ size_t al_param_count_prunable(const al_param_table *t);
 
 void al_param_zero_grad(al_param_table *t);
 
+/* Initialisation helpers of the families: entry idx's values uniform in [-bound, bound) from the
+ * random stream (seed, idx) (so each tensor's draw is independent of the others), or all v. */
+void al_param_fill_uniform(al_param_table *t, int idx, double bound, uint64_t seed);
+void al_param_fill(al_param_table *t, int idx, float v);
+
 /* A block with the table's layout (total floats, zeroed), e.g. optimizer moments or a rewind copy. */
 float *al_param_block_new(const al_param_table *t);
 

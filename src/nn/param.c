@@ -115,3 +115,15 @@ al_status al_param_table_read(al_param_table *t, float *block, const al_st_file 
         }
     return AL_OK;
 }
+
+void al_param_fill_uniform(al_param_table *t, int idx, double bound, uint64_t seed) {
+    al_rng rng;
+    al_rng_seed_stream(&rng, seed, (uint64_t)idx);
+    float *p = al_param_data(t, idx);
+    for (size_t i = 0; i < t->params[idx].numel; i++) p[i] = (float)al_rng_range(&rng, -bound, bound);
+}
+
+void al_param_fill(al_param_table *t, int idx, float v) {
+    float *p = al_param_data(t, idx);
+    for (size_t i = 0; i < t->params[idx].numel; i++) p[i] = v;
+}

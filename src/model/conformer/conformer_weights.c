@@ -121,29 +121,17 @@ al_status al_conformer_weights_new(const al_conformer_config *cfg, al_conformer_
     return AL_OK;
 }
 
-static void fill_uniform(al_conformer_weights *w, int idx, double bound, uint64_t seed) {
-    al_rng rng;
-    al_rng_seed_stream(&rng, seed, (uint64_t)idx);
-    float *p = al_param_data(&w->t, idx);
-    for (size_t i = 0; i < w->t.params[idx].numel; i++) p[i] = (float)al_rng_range(&rng, -bound, bound);
-}
-
-static void fill_const(al_conformer_weights *w, int idx, float v) {
-    float *p = al_param_data(&w->t, idx);
-    for (size_t i = 0; i < w->t.params[idx].numel; i++) p[i] = v;
-}
-
 /* nn.Linear / nn.Conv*d: weight and bias uniform in +-1/sqrt(fan_in) (kaiming_uniform_(a = sqrt(5))). */
 static void init_linear(al_conformer_weights *w, int weight, int bias, uint64_t seed) {
     const al_param *p = &w->t.params[weight];
     double bound = 1.0 / sqrt((double)(p->numel / p->shape[0]));
-    fill_uniform(w, weight, bound, seed);
-    if (bias >= 0) fill_uniform(w, bias, bound, seed);
+    al_param_fill_uniform(&w->t, weight, bound, seed);
+    if (bias >= 0) al_param_fill_uniform(&w->t, bias, bound, seed);
 }
 
 static void init_ln(al_conformer_weights *w, int weight, int bias) {
-    fill_const(w, weight, 1.0f);
-    fill_const(w, bias, 0.0f);
+    al_param_fill(&w->t, weight, 1.0f);
+    al_param_fill(&w->t, bias, 0.0f);
 }
 
 static void init_layer(al_conformer_weights *w, const al_conformer_layer_params *p, uint64_t seed) {
@@ -156,16 +144,16 @@ static void init_layer(al_conformer_weights *w, const al_conformer_layer_params 
     init_ln(w, p->att_ln_w, p->att_ln_b);
     /* nn.MultiheadAttention: xavier_uniform_ in_proj_weight, zero in_proj_bias and out_proj.bias */
     const int d = w->cfg.d;
-    fill_uniform(w, p->in_w, sqrt(6.0 / (d + 3.0 * d)), seed);
-    fill_const(w, p->in_b, 0.0f);
+    al_param_fill_uniform(&w->t, p->in_w, sqrt(6.0 / (d + 3.0 * d)), seed);
+    al_param_fill(&w->t, p->in_b, 0.0f);
     init_linear(w, p->out_w, -1, seed);
-    fill_const(w, p->out_b, 0.0f);
+    al_param_fill(&w->t, p->out_b, 0.0f);
     init_ln(w, p->cv_ln_w, p->cv_ln_b);
     init_linear(w, p->pw1_w, p->pw1_b, seed);
     init_linear(w, p->dw_w, p->dw_b, seed); /* fan_in of a depthwise kernel: 1 x k */
     init_ln(w, p->bn_w, p->bn_b);
-    fill_const(w, p->bn_mean, 0.0f);
-    fill_const(w, p->bn_var, 1.0f);
+    al_param_fill(&w->t, p->bn_mean, 0.0f);
+    al_param_fill(&w->t, p->bn_var, 1.0f);
     init_linear(w, p->pw2_w, p->pw2_b, seed);
     init_ln(w, p->fin_ln_w, p->fin_ln_b);
 }

@@ -99,23 +99,11 @@ al_status al_ds2_weights_new(const al_ds2_config *cfg, al_ds2_weights **out) {
     return AL_OK;
 }
 
-static void fill_uniform(al_ds2_weights *w, int idx, double bound, uint64_t seed) {
-    al_rng rng;
-    al_rng_seed_stream(&rng, seed, (uint64_t)idx);
-    float *p = al_param_data(&w->t, idx);
-    for (size_t i = 0; i < w->t.params[idx].numel; i++) p[i] = (float)al_rng_range(&rng, -bound, bound);
-}
-
-static void fill_const(al_ds2_weights *w, int idx, float v) {
-    float *p = al_param_data(&w->t, idx);
-    for (size_t i = 0; i < w->t.params[idx].numel; i++) p[i] = v;
-}
-
 static void init_bn(al_ds2_weights *w, const al_ds2_bn_params *p) {
-    fill_const(w, p->weight, 1.0f);
-    fill_const(w, p->bias, 0.0f);
-    fill_const(w, p->mean, 0.0f);
-    fill_const(w, p->var, 1.0f);
+    al_param_fill(&w->t, p->weight, 1.0f);
+    al_param_fill(&w->t, p->bias, 0.0f);
+    al_param_fill(&w->t, p->mean, 0.0f);
+    al_param_fill(&w->t, p->var, 1.0f);
 }
 
 void al_ds2_weights_init(al_ds2_weights *w, uint64_t seed) {
@@ -123,8 +111,8 @@ void al_ds2_weights_init(al_ds2_weights *w, uint64_t seed) {
     for (int i = 0; i < 2; i++) {
         /* kaiming_uniform_(a = sqrt(5)) and the default bias both give +-1/sqrt(fan_in) */
         double fan_in = (double)(w->t.params[w->conv_w[i]].numel / c->conv_channels);
-        fill_uniform(w, w->conv_w[i], 1.0 / sqrt(fan_in), seed);
-        fill_uniform(w, w->conv_b[i], 1.0 / sqrt(fan_in), seed);
+        al_param_fill_uniform(&w->t, w->conv_w[i], 1.0 / sqrt(fan_in), seed);
+        al_param_fill_uniform(&w->t, w->conv_b[i], 1.0 / sqrt(fan_in), seed);
         init_bn(w, &w->conv_bn[i]);
     }
     double stdv = 1.0 / sqrt((double)c->hidden_size);
@@ -132,12 +120,12 @@ void al_ds2_weights_init(al_ds2_weights *w, uint64_t seed) {
         if (k) init_bn(w, &w->rnn_bn[k]);
         for (int d = 0; d < 2; d++) {
             const al_ds2_lstm_params *p = &w->rnn[k][d];
-            fill_uniform(w, p->w_ih, stdv, seed);
-            fill_uniform(w, p->w_hh, stdv, seed);
-            fill_uniform(w, p->b_ih, stdv, seed);
-            fill_uniform(w, p->b_hh, stdv, seed);
+            al_param_fill_uniform(&w->t, p->w_ih, stdv, seed);
+            al_param_fill_uniform(&w->t, p->w_hh, stdv, seed);
+            al_param_fill_uniform(&w->t, p->b_ih, stdv, seed);
+            al_param_fill_uniform(&w->t, p->b_hh, stdv, seed);
         }
     }
     init_bn(w, &w->fc_bn);
-    fill_uniform(w, w->fc_w, 1.0 / sqrt((double)c->hidden_size), seed);
+    al_param_fill_uniform(&w->t, w->fc_w, 1.0 / sqrt((double)c->hidden_size), seed);
 }
