@@ -12,6 +12,8 @@ packages=(
   libopenblas-openmp-dev
   # audio I/O (WAV, FLAC, OGG, MP3, NIST SPHERE), resampling, JSON, zlib
   libsndfile1-dev libsamplerate0-dev libcjson-dev zlib1g-dev
+  # BPE output units (SentencePiece; C++, behind src/units/spm.cc)
+  libsentencepiece-dev
   # the default synthetic corpus: TTS engines and voices, sentence sources, noise recordings
   espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
   fortunes fortunes-min ufoai-sound asterisk-moh-opsound-wav unzip

@@ -10,6 +10,7 @@
 #include "audiolottery/audio.h"
 #include "audiolottery/synth.h"
 #include "audiolottery/data.h"
+#include "audiolottery/units.h"
 #include "audiolottery/param.h"
 #include "audiolottery/prune.h"
 #include "audiolottery/model.h"
