@@ -40,6 +40,7 @@
 #include "audiolottery/param.h"
 #include "audiolottery/prune.h"
 #include "audiolottery/sparse.h"
+#include "audiolottery/units.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -96,6 +97,9 @@ void al_model_preset_names(char *buf, size_t n);
 al_status al_model_new_preset(const char *preset, al_model **out);
 /* A model of family f with config cfg (f's config struct, checked). */
 al_status al_model_new(const al_model_family *f, const void *cfg, al_model **out);
+/* A preset with `classes` output classes instead of its own (BPE units); AL_ERR_UNSUPPORTED for a
+ * family that cannot change them. */
+al_status al_model_new_preset_classes(const char *preset, int classes, al_model **out);
 /* A model from the JSON a checkpoint keeps under "model" (its "arch" picks the family; no arch is
  * DeepSpeech2, as in the first checkpoints), or inferred from a bare state dict's tensor names
  * (tried by each family in turn). path is used in messages. */
@@ -114,6 +118,12 @@ void al_model_describe(const al_model *m, char *buf, size_t n);
 void al_model_init_weights(al_model *m, uint64_t seed);
 /* Output units for --structure channel (see prune.h); AL_ERR_UNSUPPORTED when the family has none. */
 al_status al_model_units(al_model *m, al_prune_units *u);
+
+/* What the output classes stand for: characters (the default) or BPE pieces. The model owns them;
+ * model files keep them in their metadata ("units", "units_model"). set takes ownership of u, whose
+ * classes must be the model's. */
+const al_units *al_model_output_units(const al_model *m);
+al_status al_model_set_output_units(al_model *m, al_units *u);
 
 al_input_spec al_model_input(const al_model *m);
 int al_model_classes(const al_model *m);                 /* output labels, blank included */
@@ -215,6 +225,7 @@ struct al_model_family {
 
     al_status (*preset)(const char *name, void *cfg);
     al_status (*config_check)(const void *cfg);
+    void (*set_classes)(void *cfg, int classes); /* optional: output classes other than the preset's */
     al_status (*config_to_json)(const void *cfg, char *buf, size_t n); /* {"arch":name, ...} */
     al_status (*config_from_json)(const char *json, const char *path, void *cfg);
     /* AL_ERR_NOT_FOUND when f is not a state dict of this family (another family is tried) */

@@ -41,6 +41,7 @@ typedef struct {
     const al_alphabet *alphabet;
     const al_augmenter *augment;       /* NULL: none */
     const al_specaugment_opts *specaug; /* NULL: none */
+    const al_units *units;             /* targets: NULL, the alphabet's characters; else these units' classes */
     uint64_t seed;
 } al_batch_source;
 
@@ -113,8 +114,10 @@ typedef struct {
 al_status al_corpus_logits(al_model_state *s, const al_corpus *corpus, const al_alphabet *a, int batch_size,
                            al_utt_logits **out);
 void al_utt_logits_free(al_utt_logits *l, size_t n);
+/* units: NULL or characters decode with a (greedy or beam); BPE units decode greedily through their
+ * model (beam search needs character units for now: AL_ERR_UNSUPPORTED). */
 al_status al_decode_and_score(const al_utt_logits *l, const al_corpus *corpus, int C, const al_alphabet *a,
-                              const al_beam_opts *beam, al_eval_result *r, char ***hyp_out);
+                              const al_units *units, const al_beam_opts *beam, al_eval_result *r, char ***hyp_out);
 
 /* ---- training ----------------------------------------------------------------------------- */
 /* The greedy dev metric whose minimum picks best.safetensors. WER is the seed's; CER still ranks
@@ -169,6 +172,8 @@ typedef struct {
     int64_t capture_step;   /* > 0: after this many optimizer steps write the weights to capture_path
                                (a late-rewinding point) */
     const char *capture_path;
+    const char *units;      /* output units: "chars" (default) or "bpe:N", N SentencePiece BPE pieces trained
+                               on the training transcripts (kept in the run directory and the checkpoints) */
     int zero_infinity;      /* 1: an utterance whose transcript cannot align with its output frames adds 0 to
                                the loss and no gradient (torch's zero_infinity, NeMo's Conformer); 0 (default):
                                its batch is skipped, as the seed does */

@@ -23,6 +23,8 @@ extern "C" {
 
 typedef struct al_units al_units;
 
+#define AL_UNITS_MAX_CLASSES 8193 /* bpe:8192 plus the blank */
+
 /* The default alphabet's characters: 29 classes. */
 al_status al_units_chars(al_units **out);
 /* SentencePiece BPE with `pieces` pieces (id 0 its <unk>) trained on texts[0..n) (transcripts normalised to
@@ -43,6 +45,16 @@ al_status al_units_model(const al_units *u, const void **model, size_t *bytes);
 al_status al_units_encode(const al_units *u, const char *text, int *ids, int cap, int *n);
 /* The text (malloc'd) of class ids[0..n) (>= 1), e.g. a CTC best path without blanks and repeats. */
 al_status al_units_decode(const al_units *u, const int *ids, int n, char **text);
+
+/* CTC greedy decoding through the units: the best path of scores (T, C) (rows `stride` apart) without
+ * repeats and blanks, as text (malloc'd) and, when frames is not NULL, the frame of each character
+ * (malloc'd, strlen(text) entries; a BPE piece's characters share its frame), for word times. */
+al_status al_units_greedy(const al_units *u, const float *scores, int T, size_t stride, int C, char **text,
+                          int **frames);
+
+/* The serialised model of BPE units as base64 text (malloc'd), for a model file's metadata, and back. */
+al_status al_units_model_base64(const al_units *u, char **text);
+al_status al_units_from_base64(const char *text, al_units **out);
 
 /* Parses "chars" or "bpe:N" (N in 32..8192) into *pieces (0 for chars). */
 al_status al_units_parse(const char *spec, int *pieces);

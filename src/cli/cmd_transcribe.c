@@ -43,7 +43,13 @@ static al_status transcribe(al_model_state *s, const al_beam_opts *beam, al_beam
     int *frames = NULL;
     t->file = file;
     t->duration = (in->frames - 1) * (double)spec.features.hop_length / spec.features.sample_rate;
-    if (st == AL_OK && !beam) st = al_ctc_greedy_frames(logits, T, C, C, &a, &t->text, &frames);
+    const al_units *units = al_model_output_units(m);
+    if (st == AL_OK && beam && al_units_is_bpe(units))
+        st = al_error(AL_ERR_UNSUPPORTED, "beam search (and the LM) needs character units; %s decodes greedily",
+                      al_units_name(units));
+    if (st == AL_OK && !beam)
+        st = al_units_is_bpe(units) ? al_units_greedy(units, logits, T, C, C, &t->text, &frames)
+                                    : al_ctc_greedy_frames(logits, T, C, C, &a, &t->text, &frames);
     if (st == AL_OK && beam) {
         al_beam_result r;
         st = al_beam_decode(ws, logits, T, C, &a, beam, &r);

@@ -93,7 +93,10 @@ int al_cmd_tune_lm(int argc, char **argv) {
     if (st == AL_OK) st = al_corpus_logits(ms, corpus, &a, (int)batch, &l);
     int C = m ? al_model_classes(m) : 0;
     al_eval_result r;
-    if (st == AL_OK) st = al_decode_and_score(l, corpus, C, &a, NULL, &r, NULL);
+    if (st == AL_OK && al_units_is_bpe(al_model_output_units(m)))
+        st = al_error(AL_ERR_UNSUPPORTED, "tune-lm: the LM needs character units; the model has %s",
+                      al_units_name(al_model_output_units(m)));
+    if (st == AL_OK) st = al_decode_and_score(l, corpus, C, &a, NULL, NULL, &r, NULL);
     if (st == AL_OK) printf("greedy: WER %.2f CER %.2f\n\n", al_error_rate(&r.words), al_error_rate(&r.chars));
     double best = INFINITY, best_alpha = 0, best_beta = 0;
     if (st == AL_OK) {
@@ -107,7 +110,7 @@ int al_cmd_tune_lm(int argc, char **argv) {
             al_beam_opts o = dec.opts;
             o.alpha = (float)alphas[i];
             o.beta = (float)betas[j];
-            st = al_decode_and_score(l, corpus, C, &a, &o, &r, NULL);
+            st = al_decode_and_score(l, corpus, C, &a, NULL, &o, &r, NULL);
             double wer = al_error_rate(&r.words);
             if (st == AL_OK) printf(" %7.2f", wer);
             fflush(stdout);

@@ -238,6 +238,9 @@ al_status al_lottery_run(const al_lottery_opts *opts) {
     al_lottery_opts run = *opts; /* with the model's units for --structure channel */
     const al_lottery_opts *o = &run;
     if (!o->train.train_path || !o->run_dir) return al_error(AL_ERR_INVALID, "--train and --out are required");
+    if (o->train.units && strcmp(o->train.units, "chars")) /* theta0 and the masks have the preset's classes */
+        return al_error(AL_ERR_UNSUPPORTED, "lottery: --units %s is not supported yet (character units only)",
+                        o->train.units);
     int64_t capture = 0;
     al_status st = rewind_steps(o, &capture);
     if (st != AL_OK) return st;

@@ -7,6 +7,7 @@
 
 struct al_model {
     const al_model_family *f;
+    al_units *units;      /* output units; NULL until asked for: characters */
     void *cfg;            /* the family's config struct (config_size bytes) */
     void *weights;        /* the family's weights */
     al_param_table *table; /* owned by the weights */
@@ -60,6 +61,7 @@ al_status al_model_new_preset(const char *preset, al_model **out) {
 
 void al_model_free(al_model *m) {
     if (!m) return;
+    al_units_free(m->units);
     m->f->weights_free(m->weights);
     free(m->cfg);
     free(m);
@@ -77,6 +79,36 @@ al_status al_model_units(al_model *m, al_prune_units *u) {
     if (!m->f->units)
         return al_error(AL_ERR_UNSUPPORTED, "model family '%s' has no channel units (--structure channel)", m->f->name);
     return m->f->units(m->weights, u);
+}
+
+al_status al_model_new_preset_classes(const char *preset, int classes, al_model **out) {
+    *out = NULL;
+    const al_model_family *f = al_model_family_for_preset(preset);
+    if (!f) return al_model_new_preset(preset, out); /* its error */
+    if (!f->set_classes) return al_error(AL_ERR_UNSUPPORTED, "model family '%s' has a fixed set of classes", f->name);
+    char cfg[1024];
+    if (f->config_size > sizeof cfg) return al_error(AL_ERR_INVALID, "model family '%s': config too large", f->name);
+    al_status st = f->preset(preset, cfg);
+    if (st != AL_OK) return st;
+    f->set_classes(cfg, classes);
+    return al_model_new(f, cfg, out);
+}
+
+const al_units *al_model_output_units(const al_model *m) {
+    if (!m->units) al_units_chars(&((al_model *)m)->units); /* characters unless set */
+    return m->units;
+}
+
+al_status al_model_set_output_units(al_model *m, al_units *u) {
+    if (al_units_classes(u) != al_model_classes(m)) {
+        al_status st = al_error(AL_ERR_INVALID, "%s units have %d classes, the model %d", al_units_name(u),
+                                al_units_classes(u), al_model_classes(m));
+        al_units_free(u);
+        return st;
+    }
+    al_units_free(m->units);
+    m->units = u;
+    return AL_OK;
 }
 
 al_input_spec al_model_input(const al_model *m) { return m->f->input(m->cfg); }

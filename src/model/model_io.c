@@ -1,5 +1,6 @@
 /* Model files: a model's tensors and metadata in safetensors (checkpoints, compact files, bare
  * PyTorch state dicts), for every family. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "audiolottery/compact.h"
@@ -45,7 +46,26 @@ al_status al_model_write_meta(const al_model *m, al_st_writer *w, const char *fo
     al_alphabet a = al_alphabet_default();
     snprintf(buf, sizeof buf, "%.*s", a.n, a.labels);
     if (st == AL_OK) st = al_st_writer_meta(w, "labels", buf);
+    const al_units *u = al_model_output_units(m);
+    if (st == AL_OK && al_units_is_bpe(u)) { /* characters: no key, as before units existed */
+        char *model = NULL;
+        st = al_st_writer_meta(w, "units", al_units_name(u));
+        if (st == AL_OK) st = al_units_model_base64(u, &model);
+        if (st == AL_OK) st = al_st_writer_meta(w, "units_model", model);
+        free(model);
+    }
     return st;
+}
+
+/* The output units a model file names ("units", "units_model"), onto m; none: characters. */
+static al_status read_units(const al_st_file *f, const char *path, al_model *m) {
+    const char *name = al_st_metadata(f, "units"), *model = al_st_metadata(f, "units_model");
+    if (!name || !strcmp(name, "chars")) return AL_OK;
+    if (!model) return al_error(AL_ERR_FORMAT, "%s: units %s without their model (units_model)", path, name);
+    al_units *u;
+    al_status st = al_units_from_base64(model, &u);
+    if (st == AL_OK) st = al_model_set_output_units(m, u);
+    return st == AL_OK ? AL_OK : al_error_prefix(st, "%s: ", path);
 }
 
 al_status al_model_load(const char *path, al_model **model) {
@@ -56,6 +76,7 @@ al_status al_model_load(const char *path, al_model **model) {
     const char *meta = al_st_metadata(f, "model");
     st = meta ? al_model_new_from_json(meta, path, model) : al_model_new_inferred(f, path, model);
     if (st == AL_OK) st = check_labels(f, path);
+    if (st == AL_OK) st = read_units(f, path, *model);
     al_param_table *t = st == AL_OK ? al_model_params(*model) : NULL;
     if (st == AL_OK) st = al_compact_is(f) ? al_compact_read(t, f, path) : al_param_table_read(t, t->data, f, path, 0);
     if (st != AL_OK) {

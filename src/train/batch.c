@@ -116,7 +116,15 @@ al_status al_batch_load(al_batch *b, const al_batch_source *src, const size_t *i
                               src->corpus->utts[items[i]].id, len, b->max_labels);
                 break;
             }
-            for (int k = 0; k < len; k++) b->targets[offset + k] = src->alphabet->index[(unsigned char)text[k]];
+            if (src->units) { /* BPE pieces: at most one more than the characters (a leading word marker) */
+                st = al_units_encode(src->units, text, b->targets + offset, b->max_labels, &len);
+                if (st != AL_OK) {
+                    st = al_error_prefix(st, "utterance %s: ", src->corpus->utts[items[i]].id);
+                    break;
+                }
+            } else {
+                for (int k = 0; k < len; k++) b->targets[offset + k] = src->alphabet->index[(unsigned char)text[k]];
+            }
             b->target_lengths[i] = len;
             offset += len;
         }

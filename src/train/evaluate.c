@@ -97,7 +97,11 @@ al_status al_corpus_logits(al_model_state *s, const al_corpus *corpus, const al_
 }
 
 al_status al_decode_and_score(const al_utt_logits *l, const al_corpus *corpus, int C, const al_alphabet *a,
-                              const al_beam_opts *beam, al_eval_result *r, char ***hyp_out) {
+                              const al_units *units, const al_beam_opts *beam, al_eval_result *r, char ***hyp_out) {
+    const int bpe = units && al_units_is_bpe(units);
+    if (bpe && beam)
+        return al_error(AL_ERR_UNSUPPORTED, "beam search (and the LM) needs character units; %s decodes greedily",
+                        al_units_name(units));
     memset(r, 0, sizeof *r);
     if (hyp_out) *hyp_out = NULL;
     char **hyps = calloc(corpus->n ? corpus->n : 1, sizeof *hyps);
@@ -123,7 +127,9 @@ al_status al_decode_and_score(const al_utt_logits *l, const al_corpus *corpus, i
                 status[i] = wst;
                 continue;
             }
-            if (!beam) {
+            if (bpe) {
+                status[i] = al_units_greedy(units, l[i].logits, l[i].T, C, C, &hyps[i], NULL);
+            } else if (!beam) {
                 status[i] = al_ctc_greedy(l[i].logits, l[i].T, C, C, a, &hyps[i]);
             } else {
                 al_beam_result res;
@@ -164,7 +170,8 @@ al_status al_evaluate(al_model_state *s, const al_corpus *corpus, const al_alpha
     memset(r, 0, sizeof *r);
     al_status st = al_corpus_logits(s, corpus, a, batch_size, &l);
     if (st != AL_OK) return st;
-    st = al_decode_and_score(l, corpus, al_model_classes(al_model_state_model(s)), a, beam, r, hyp_out);
+    const al_model *m = al_model_state_model(s);
+    st = al_decode_and_score(l, corpus, al_model_classes(m), a, al_model_output_units(m), beam, r, hyp_out);
     al_utt_logits_free(l, corpus->n);
     return st;
 }

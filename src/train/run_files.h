@@ -38,6 +38,7 @@
 #define AL_RUN_LAST "last.safetensors"
 #define AL_RUN_BEST "best.safetensors"
 #define AL_RUN_METRICS "metrics.csv"
+#define AL_RUN_UNITS "units.model" /* a run with --units bpe:N: its SentencePiece model */
 #define AL_RUN_THETA0 "theta0.safetensors"
 #define AL_RUN_REWIND "rewind.safetensors"
 #define AL_RUN_MASK "mask.safetensors"

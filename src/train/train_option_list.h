@@ -12,7 +12,8 @@
  * written AL_CONFIG_UNLESS_DEFAULT, which keeps the config of older run directories; a row without a key
  * may go anywhere (getopt lists the candidates of an ambiguous abbreviation in table order). .help_rank
  * places its line in --help (ranks go in tens). Rows with a NULL flag are config.json entries that are no
- * option. --lr, --weight-decay and --momentum have no default of their own: the OPTIMIZER row's
+ * option. A row's .check names a function of train_option_list.c. --lr, --weight-decay and --momentum have no
+ * default of their own: the OPTIMIZER row's
  * al_optim_defaults gives them (al_cli_train_end says how --optimizer changes them). */
 #ifndef AL_TRAIN_TRAIN_OPTION_LIST_H
 #define AL_TRAIN_TRAIN_OPTION_LIST_H
@@ -86,6 +87,10 @@
     X(WARMUP_STEPS,   "warmup-steps",     "N",       INT,        AL_TRAIN_AT(warmup_steps), .def.i = 25000, .lo.i = 1, \
       .hi.i = INT32_MAX, .config = "warmup_steps", .config_when = AL_CONFIG_UNLESS_DEFAULT, .help_rank = 106,        \
       .help = "noam: optimizer steps to the peak lr ({})")                                                            \
+    X(UNITS,          "units",            "U",       STRING,     AL_TRAIN_AT(units), .def.s = "chars", .check = units_check,\
+      .config = "units", .config_when = AL_CONFIG_UNLESS_DEFAULT, .help_rank = 45,                                  \
+      .help = "output units: chars | bpe:N (N SentencePiece BPE pieces trained on the\n"                          \
+              "training transcripts) ({})")                                                                           \
     X(ZERO_INFINITY,  "zero-infinity",    "0|1",     INT,        AL_TRAIN_AT(zero_infinity), .lo.i = 0, .hi.i = 1,    \
       .config = "zero_infinity", .config_when = AL_CONFIG_UNLESS_DEFAULT, .help_rank = 125,                           \
       .help = "CTC: an utterance too short for its transcript adds 0 loss instead of\n"                              \

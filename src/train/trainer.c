@@ -6,6 +6,7 @@
 #include "audiolottery/train.h"
 #include "train/metrics_csv.h"
 #include "train/run_files.h"
+#include "train/train_units.h"
 #include "train/train_option_list.h"
 
 #include <math.h>
@@ -140,6 +141,7 @@ static al_status trainer_setup(trainer *tr, const al_train_opts *o) {
                         "with the RNN-Transducer)", al_model_arch(tr->model));
     st = load_corpus(o->train_path, o, al_model_min_seconds(tr->model), "train", &tr->train);
     if (st == AL_OK && o->dev_path) st = load_corpus(o->dev_path, o, 0, "dev", &tr->dev);
+    if (st == AL_OK) st = al_train_units(o, tr->train, &tr->model); /* BPE: the model gets their classes */
     if (st != AL_OK) return st;
 
     al_batch_opts bo = al_batch_defaults();
@@ -152,6 +154,7 @@ static al_status trainer_setup(trainer *tr, const al_train_opts *o) {
     int max_frames = al_input_frames(&in, longest) + 1;
     int max_labels = max_text(tr->train);
     if (tr->dev && max_text(tr->dev) > max_labels) max_labels = max_text(tr->dev);
+    max_labels += 1; /* BPE: a word-start piece may stand alone before the first character */
     st = al_model_state_new(tr->model, o->batch_size, max_frames, &tr->ms);
     if (st != AL_OK) return st;
     st = al_train_initial_weights(o, tr->model, &tr->mask);
@@ -175,7 +178,9 @@ static al_status trainer_setup(trainer *tr, const al_train_opts *o) {
  * non-finite value when the batch was skipped. */
 static al_status train_batch(trainer *tr, const size_t *items, int n, int epoch, int index, double *loss) {
     const al_train_opts *o = tr->o;
+    const al_units *units = al_model_output_units(tr->model);
     al_batch_source src = {.corpus = tr->train, .alphabet = &tr->alphabet, .seed = o->seed,
+                           .units = al_units_is_bpe(units) ? units : NULL,
                            .specaug = o->spec_augment ? &tr->specaug : NULL};
     al_batch *b = &tr->batch;
     al_status st = al_batch_load(b, &src, items, n, epoch, index);

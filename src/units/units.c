@@ -1,6 +1,7 @@
 /* Output units: characters or SentencePiece BPE pieces (see audiolottery/units.h). */
 #include "audiolottery/units.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,4 +118,93 @@ al_status al_units_parse(const char *spec, int *pieces) {
     if (n < 32 || n > 8192 || *end) return al_error(AL_ERR_INVALID, "'%s' is not chars or bpe:N (N 32..8192)", spec);
     *pieces = (int)n;
     return AL_OK;
+}
+
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+al_status al_units_model_base64(const al_units *u, char **text) {
+    *text = NULL;
+    if (!u->spm) return al_error(AL_ERR_INVALID, "character units have no SentencePiece model");
+    const unsigned char *p = (const unsigned char *)u->model;
+    const size_t n = u->model_bytes;
+    char *out = malloc(4 * ((n + 2) / 3) + 1), *o = out;
+    if (!out) return al_error(AL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i += 3) {
+        const uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+        *o++ = B64[v >> 18 & 63];
+        *o++ = B64[v >> 12 & 63];
+        *o++ = i + 1 < n ? B64[v >> 6 & 63] : '=';
+        *o++ = i + 2 < n ? B64[v & 63] : '=';
+    }
+    *o = '\0';
+    *text = out;
+    return AL_OK;
+}
+
+al_status al_units_from_base64(const char *text, al_units **out) {
+    *out = NULL;
+    const size_t len = strlen(text);
+    if (len % 4) return al_error(AL_ERR_FORMAT, "units model: base64 of %zu characters", len);
+    char *bytes = malloc(len / 4 * 3 + 1);
+    if (!bytes) return al_error(AL_ERR_NOMEM, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < len; i += 4) {
+        uint32_t v = 0;
+        int pad = 0;
+        for (int k = 0; k < 4; k++) {
+            const char *c = text[i + k] == '=' ? NULL : strchr(B64, text[i + k]);
+            if (text[i + k] == '=' && i + 4 == len && k >= 2) pad++;
+            else if (!c || !text[i + k] || pad) {
+                free(bytes);
+                return al_error(AL_ERR_FORMAT, "units model: not base64 at character %zu", i + k);
+            }
+            v = v << 6 | (c ? (uint32_t)(c - B64) : 0);
+        }
+        bytes[n++] = (char)(v >> 16);
+        if (pad < 2) bytes[n++] = (char)(v >> 8 & 255);
+        if (pad < 1) bytes[n++] = (char)(v & 255);
+    }
+    return from_owned_model(bytes, n, out);
+}
+
+/* ids[0..n) with their frames: the text and each character's frame, the characters a piece adds to the
+ * decoding of the pieces before it taking its frame (BPE decoding only ever appends). */
+static al_status decode_with_frames(const al_units *u, const int *ids, const int *at, int n, char **text,
+                                    int **frames) {
+    al_status st = al_units_decode(u, ids, n, text);
+    if (st != AL_OK || !frames) return st;
+    const size_t len = strlen(*text);
+    *frames = malloc(sizeof(int) * (len ? len : 1));
+    if (!*frames) return al_error(AL_ERR_NOMEM, "out of memory");
+    size_t done = 0;
+    for (int k = 0; k < n && st == AL_OK; k++) {
+        char *prefix = NULL;
+        st = al_units_decode(u, ids, k + 1, &prefix);
+        size_t upto = prefix ? strlen(prefix) : 0;
+        for (; st == AL_OK && done < upto && done < len; done++) (*frames)[done] = at[k];
+        free(prefix);
+    }
+    for (; done < len; done++) (*frames)[done] = n ? at[n - 1] : 0;
+    return st;
+}
+
+al_status al_units_greedy(const al_units *u, const float *scores, int T, size_t stride, int C, char **text,
+                          int **frames) {
+    *text = NULL;
+    if (frames) *frames = NULL;
+    int *ids = malloc(sizeof(int) * (T ? T : 1)), *at = malloc(sizeof(int) * (T ? T : 1)), n = 0, prev = -1;
+    if (!ids || !at) {
+        free(ids), free(at);
+        return al_error(AL_ERR_NOMEM, "out of memory");
+    }
+    for (int t = 0; t < T; t++) {
+        const float *row = scores + (size_t)t * stride;
+        int best = 0;
+        for (int c = 1; c < C; c++) best = row[c] > row[best] ? c : best;
+        if (best != prev && best != 0) ids[n] = best, at[n++] = t;
+        prev = best;
+    }
+    al_status st = decode_with_frames(u, ids, at, n, text, frames);
+    free(ids), free(at);
+    return st;
 }

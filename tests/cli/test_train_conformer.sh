@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Conformer-CTC through the CLI: the presets' exact parameter counts; training with the family's
 # recipe (Adam + Noam, dropout, NeMo SpecAugment) stopped and resumed bit-identically; lottery
-# levels with exact counts, unstructured and by channel units (feed-forward units, heads, conv channels); export; and a bare PyTorch state dict of a size in no preset (no
-# metadata) read by info, logits, eval and transcribe.
+# levels with exact counts, unstructured and by channel units (feed-forward units, heads, conv
+# channels); export; short utterances and --zero-infinity; BPE output units; and a bare PyTorch
+# state dict of a size in no preset (no metadata) read by info, logits, eval and transcribe.
 set -euo pipefail
 : "${AL_CLI:?}" "${AL_TMP:?}" "${AL_TINY_CORPUS:?}" "${AL_TEST_DATA:?}"
 rm -rf "$AL_TMP"; mkdir -p "$AL_TMP"
@@ -57,6 +58,28 @@ grep -q 'batch skipped' "$AL_TMP/k0.log" || fail "--zero-infinity 0 did not skip
 cli eval --checkpoint "$AL_TMP/k1/last.safetensors" --corpus "$AL_TMP/k" > "$AL_TMP/k.eval" 2> "$AL_TMP/k.err" ||
   fail "eval with a 0.04 s utterance: $(cat "$AL_TMP/k.err")"
 grep -q '4 utterances' "$AL_TMP/k.eval" || fail "eval did not score all 4 utterances"
+
+# BPE units: SentencePiece trained on the training transcripts, kept in the run directory and the
+# checkpoints; a stopped run resumes bit-identically; greedy evaluation decodes words; beam search
+# and the lottery refuse them clearly (character units only, for now).
+bpe=(train "${data[@]}" --model conformer-tiny --units bpe:64 --epochs 2 --batch-size 8 --warmup-steps 4 --quiet)
+cli "${bpe[@]}" --out "$AL_TMP/bpe" 2> "$AL_TMP/bpe.log" || { tail -3 "$AL_TMP/bpe.log" >&2; fail "bpe training"; }
+[[ -s $AL_TMP/bpe/units.model ]] || fail "no units.model in the run directory"
+grep -q '"units":"bpe:64"' "$AL_TMP/bpe/config.json" || fail "config.json lacks the units"
+cli info "$AL_TMP/bpe/last.safetensors" | grep -q '65 classes' || fail "a bpe:64 model should have 65 classes"
+cli "${bpe[@]}" --out "$AL_TMP/bpe2" --stop-after-steps 3 2> /dev/null || fail "bpe stopped run"
+cli "${bpe[@]}" --out "$AL_TMP/bpe2" 2> /dev/null || fail "bpe resumed run"
+cmp "$AL_TMP/bpe/last.safetensors" "$AL_TMP/bpe2/last.safetensors" || fail "the resumed bpe run differs"
+cli eval --checkpoint "$AL_TMP/bpe/last.safetensors" --corpus "$AL_TINY_CORPUS/dev" | grep -q '%WER' ||
+  fail "greedy eval of a bpe model"
+if cli eval --checkpoint "$AL_TMP/bpe/last.safetensors" --corpus "$AL_TINY_CORPUS/dev" --beam 4 2> "$AL_TMP/b.err"; then
+  fail "beam search accepted bpe units"
+fi
+grep -q 'needs character units; bpe:64 decodes greedily' "$AL_TMP/b.err" || fail "beam refusal: $(cat "$AL_TMP/b.err")"
+rc=0; cli lottery "${data[@]}" --model conformer-tiny --units bpe:64 --out "$AL_TMP/bl" 2> "$AL_TMP/bl.err" || rc=$?
+[[ $rc -ne 0 ]] && grep -q 'units bpe:64 is not supported yet' "$AL_TMP/bl.err" || fail "lottery with bpe: $rc"
+rc=0; cli train "${data[@]}" --units words --out "$AL_TMP/bw" 2> "$AL_TMP/bw.err" || rc=$?
+[[ $rc -eq 2 ]] && grep -q -- '--units' "$AL_TMP/bw.err" || fail "a bad --units: exit $rc"
 
 bare=$AL_TEST_DATA/conformer/other_state_dict.safetensors
 cli info "$bare" | grep -q '^config: conformer, d 48, 4 heads, ffn 96, 1 layers, kernel 7' || fail "info: $(cli info "$bare" | tail -1)"

@@ -60,6 +60,22 @@ static void test_bpe(void) {
         }
         CHECK_MSG(total_pieces < total_chars / 2, "%d pieces for %d characters", total_pieces, total_chars);
         roundtrip(u, "THAT DOG SAT", &n); /* not a training sentence */
+        /* greedy decoding of a best path: each class held 2 frames, blanks between; a piece's
+         * characters take its first frame */
+        int ids[64], m = 0;
+        CHECK_OK(al_units_encode(u, "THAT DOG SAT", ids, 64, &m));
+        const int C = al_units_classes(u), T = 3 * m + 1;
+        float *scores = calloc((size_t)T * C, sizeof(float));
+        for (int t = 0; t < T; t++) scores[(size_t)t * C] = 1.0f; /* blank */
+        for (int k = 0; k < m; k++)
+            for (int r = 0; r < 2; r++) scores[(size_t)(3 * k + 1 + r) * C + ids[k]] = 2.0f;
+        char *text = NULL;
+        int *frames = NULL;
+        CHECK_OK(al_units_greedy(u, scores, T, C, C, &text, &frames));
+        CHECK_MSG(text && !strcmp(text, "THAT DOG SAT"), "greedy gave '%s'", text ? text : "(null)");
+        for (size_t i = 1; text && frames && i < strlen(text); i++) CHECK(frames[i] >= frames[i - 1]);
+        CHECK(frames && frames[0] == 1 && frames[strlen(text) - 1] == 3 * (m - 1) + 1);
+        free(text), free(frames), free(scores);
         const void *model;
         size_t bytes;
         CHECK_OK(al_units_model(u, &model, &bytes));

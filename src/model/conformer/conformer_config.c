@@ -43,7 +43,7 @@ al_status al_conformer_config_check(const al_conformer_config *c) {
              {"layers", c->layers, 1, AL_CONFORMER_MAX_LAYERS},
              {"kernel", c->kernel, 1, 255},
              {"frequency bins", c->n_bins, AL_CONFORMER_BINS, AL_CONFORMER_BINS},
-             {"classes", c->n_classes, 2, AL_ALPHABET_MAX}};
+             {"classes", c->n_classes, 2, AL_UNITS_MAX_CLASSES}};
     for (size_t i = 0; i < sizeof f / sizeof *f; i++)
         if (f[i].value < f[i].lo || f[i].value > f[i].hi)
             return al_error(AL_ERR_INVALID, "conformer: %s %d outside %d..%d", f[i].name, f[i].value, f[i].lo,

@@ -10,6 +10,7 @@ static const char *const presets[] = {"conformer-tiny", "conformer-small", "conf
 
 static al_status preset(const char *name, void *cfg) { return al_conformer_preset(name, cfg); }
 static al_status config_check(const void *cfg) { return al_conformer_config_check(cfg); }
+static void set_classes(void *cfg, int classes) { ((al_conformer_config *)cfg)->n_classes = classes; }
 
 static al_status config_to_json(const void *cfg, char *buf, size_t n) {
     const al_conformer_config *c = cfg;
@@ -65,7 +66,7 @@ static al_status config_infer(const al_st_file *f, const char *path, void *cfg) 
     c->d = out->shape[0] <= AL_CONFORMER_MAX_DIM ? (int)out->shape[0] : -1;
     c->ffn = ffn->shape[0] <= 4 * AL_CONFORMER_MAX_DIM ? (int)ffn->shape[0] : -1;
     c->kernel = dw->shape[2] <= 255 ? (int)dw->shape[2] : -1;
-    c->n_classes = head->shape[0] <= 1024 ? (int)head->shape[0] : -1;
+    c->n_classes = head->shape[0] <= AL_UNITS_MAX_CLASSES ? (int)head->shape[0] : -1;
     c->n_bins = AL_CONFORMER_BINS;
     c->heads = 4;
     c->dropout = 0.1f;
@@ -167,6 +168,7 @@ const al_model_family al_family_conformer = {
     .head = AL_HEAD_CTC,
     .preset = preset,
     .config_check = config_check,
+    .set_classes = set_classes,
     .config_to_json = config_to_json,
     .config_from_json = config_from_json,
     .config_infer = config_infer,

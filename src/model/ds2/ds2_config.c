@@ -43,7 +43,7 @@ al_status al_ds2_config_check(const al_ds2_config *c) {
              {"hidden layers", c->hidden_layers, 1, AL_DS2_MAX_LAYERS},
              {"hidden size", c->hidden_size, 1, AL_DS2_MAX_HIDDEN},
              {"frequency bins", c->n_bins, AL_DS2_BINS, AL_DS2_BINS},
-             {"classes", c->n_classes, 2, AL_ALPHABET_MAX}};
+             {"classes", c->n_classes, 2, AL_UNITS_MAX_CLASSES}};
     for (size_t i = 0; i < sizeof f / sizeof *f; i++)
         if (f[i].value < f[i].lo || f[i].value > f[i].hi)
             return al_error(AL_ERR_INVALID, "ds2: %s %d outside %d..%d", f[i].name, f[i].value, f[i].lo, f[i].hi);

@@ -10,6 +10,7 @@ static const char *const presets[] = {"ds2-paper", "ds2-small", "ds2-demo", "ds2
 
 static al_status preset(const char *name, void *cfg) { return al_ds2_preset(name, cfg); }
 static al_status config_check(const void *cfg) { return al_ds2_config_check(cfg); }
+static void set_classes(void *cfg, int classes) { ((al_ds2_config *)cfg)->n_classes = classes; }
 
 static al_status config_to_json(const void *cfg, char *buf, size_t n) {
     const al_ds2_config *c = cfg;
@@ -112,6 +113,7 @@ const al_model_family al_family_ds2 = {
     .head = AL_HEAD_CTC,
     .preset = preset,
     .config_check = config_check,
+    .set_classes = set_classes,
     .config_to_json = config_to_json,
     .config_from_json = config_from_json,
     .config_infer = config_infer,
