@@ -12,6 +12,7 @@
 #include "lottery/branches.h"
 #include "lottery/lottery_internal.h"
 #include "train/run_files.h"
+#include "train/train_units.h"
 
 al_lottery_opts al_lottery_defaults(void) {
     al_lottery_opts o;
@@ -182,6 +183,43 @@ static al_status branch_mask(const al_lottery_opts *o, al_model *m, const al_lot
     return st;
 }
 
+/* With --units bpe:N: the run's units, trained once on the training transcripts into
+ * RUN/units.model (every level and branch copies it), and *m replaced by the preset with their
+ * classes. */
+static al_status run_units(const al_lottery_opts *o, al_model **m) {
+    int pieces = 0;
+    al_status st = al_units_parse(o->train.units ? o->train.units : "chars", &pieces);
+    if (st != AL_OK || pieces == 0) return st;
+    al_corpus_opts co = al_corpus_defaults();
+    co.min_duration = o->train.min_duration;
+    co.max_duration = o->train.max_duration;
+    al_corpus *c = NULL;
+    al_train_opts to = o->train;
+    to.out_dir = o->run_dir;
+    st = al_mkdir_p(o->run_dir);
+    if (st == AL_OK) st = al_corpus_load(o->train.train_path, &co, &c);
+    if (st == AL_OK) st = al_train_units(&to, c, m);
+    al_corpus_free(c);
+    return st;
+}
+
+/* dir/units.model from RUN/units.model, for a train run of a BPE lottery (its trainer reads it). */
+static al_status share_units(const al_lottery_opts *o, const char *dir) {
+    int pieces = 0;
+    char from[4200], to[4200];
+    al_status st = al_units_parse(o->train.units ? o->train.units : "chars", &pieces);
+    if (st != AL_OK || pieces == 0) return st;
+    st = al_run_file(from, sizeof from, o->run_dir, AL_RUN_UNITS);
+    if (st == AL_OK) st = al_run_file(to, sizeof to, dir, AL_RUN_UNITS);
+    if (st != AL_OK || al_file_exists(to)) return st;
+    char *data = NULL;
+    size_t bytes = 0;
+    st = al_read_file(from, &data, &bytes);
+    if (st == AL_OK) st = al_write_file_atomic(to, data, bytes);
+    free(data);
+    return st;
+}
+
 /* Trains one run (a trunk level, or branch b) in dir with the given start and mask, then writes
  * its report.json. Skipped when report.json exists. */
 static al_status train_and_report(const al_lottery_opts *o, al_model *m, const char *dir,
@@ -210,7 +248,8 @@ static al_status train_and_report(const al_lottery_opts *o, al_model *m, const c
     to->mask_path = mask_path;
     al_train_result tr;
     double t0 = al_time_now();
-    st = al_train(to, &tr);
+    st = share_units(o, dir);
+    if (st == AL_OK) st = al_train(to, &tr);
     if (st == AL_OK) st = al_write_level_report(o, dir, b, L, &mr, &tr, al_time_now() - t0, report);
     al_mask_report_free(&mr);
     return st;
@@ -238,15 +277,16 @@ al_status al_lottery_run(const al_lottery_opts *opts) {
     al_lottery_opts run = *opts; /* with the model's units for --structure channel */
     const al_lottery_opts *o = &run;
     if (!o->train.train_path || !o->run_dir) return al_error(AL_ERR_INVALID, "--train and --out are required");
-    if (o->train.units && strcmp(o->train.units, "chars")) /* theta0 and the masks have the preset's classes */
-        return al_error(AL_ERR_UNSUPPORTED, "lottery: --units %s is not supported yet (character units only)",
-                        o->train.units);
     int64_t capture = 0;
     al_status st = rewind_steps(o, &capture);
     if (st != AL_OK) return st;
     al_model *m = NULL; /* the parameter table: masks, pruning, theta0 (no state: nothing runs here) */
     st = al_model_new_preset(o->train.model, &m);
-    if (st != AL_OK) return st;
+    if (st == AL_OK) st = run_units(o, &m); /* BPE: the model gets their classes */
+    if (st != AL_OK) {
+        al_model_free(m);
+        return st;
+    }
     al_prune_units units;
     al_prune_units_init(&units);
     if (o->prune.structure == AL_STRUCT_CHANNEL) {

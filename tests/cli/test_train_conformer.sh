@@ -60,8 +60,8 @@ cli eval --checkpoint "$AL_TMP/k1/last.safetensors" --corpus "$AL_TMP/k" > "$AL_
 grep -q '4 utterances' "$AL_TMP/k.eval" || fail "eval did not score all 4 utterances"
 
 # BPE units: SentencePiece trained on the training transcripts, kept in the run directory and the
-# checkpoints; a stopped run resumes bit-identically; greedy evaluation decodes words; beam search
-# and the lottery refuse them clearly (character units only, for now).
+# checkpoints; a stopped run resumes bit-identically; greedy evaluation decodes words; a lottery
+# trains every level with the run's units; beam search refuses them clearly (character units only).
 bpe=(train "${data[@]}" --model conformer-tiny --units bpe:64 --epochs 2 --batch-size 8 --warmup-steps 4 --quiet)
 cli "${bpe[@]}" --out "$AL_TMP/bpe" 2> "$AL_TMP/bpe.log" || { tail -3 "$AL_TMP/bpe.log" >&2; fail "bpe training"; }
 [[ -s $AL_TMP/bpe/units.model ]] || fail "no units.model in the run directory"
@@ -76,8 +76,10 @@ if cli eval --checkpoint "$AL_TMP/bpe/last.safetensors" --corpus "$AL_TINY_CORPU
   fail "beam search accepted bpe units"
 fi
 grep -q 'needs character units; bpe:64 decodes greedily' "$AL_TMP/b.err" || fail "beam refusal: $(cat "$AL_TMP/b.err")"
-rc=0; cli lottery "${data[@]}" --model conformer-tiny --units bpe:64 --out "$AL_TMP/bl" 2> "$AL_TMP/bl.err" || rc=$?
-[[ $rc -ne 0 ]] && grep -q 'units bpe:64 is not supported yet' "$AL_TMP/bl.err" || fail "lottery with bpe: $rc"
+cli lottery "${data[@]}" --model conformer-tiny --units bpe:64 --epochs 1 --batch-size 8 --warmup-steps 4 --levels 1 \
+  --quiet --out "$AL_TMP/bl" > "$AL_TMP/bl.log" 2>&1 || { tail -3 "$AL_TMP/bl.log" >&2; fail "lottery with bpe"; }
+grep -q 'remaining: 163891 of 204864' "$AL_TMP/bl.log" || fail "a bpe:64 lottery level 1 should keep 163891 of 204864"
+cmp "$AL_TMP/bl/units.model" "$AL_TMP/bl/level_01/units.model" || fail "a level trained with other units"
 rc=0; cli train "${data[@]}" --units words --out "$AL_TMP/bw" 2> "$AL_TMP/bw.err" || rc=$?
 [[ $rc -eq 2 ]] && grep -q -- '--units' "$AL_TMP/bw.err" || fail "a bad --units: exit $rc"
 
