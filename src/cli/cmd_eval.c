@@ -16,7 +16,7 @@ static void usage(FILE *out) {
             "Decodes every utterance of CORPUS (any layout 'audiolottery corpus' reads) and prints the\n"
             "Kaldi-style lines %%WER x.xx [ errors / words, i ins, d del, s sub ], the same for characters\n"
             "(CER without spaces) and %%SER. Counts use sclite's alignment (see docs/FORMATS.md). Accepts our\n"
-            "checkpoints and PyTorch DeepSpeech2 state dicts in safetensors.\n\n"
+            "checkpoints and PyTorch state dicts (DeepSpeech2, Conformer) in safetensors.\n\n"
             "options (default):\n"
             "  --checkpoint FILE   model (required)\n"
             "  --corpus CORPUS     corpus to score (required)\n"

@@ -17,9 +17,11 @@ static void usage(FILE *out) {
             "(output frames, classes) per utterance, in the order and under the names of the input tensors\n"
             "(--features, the layout 'audiolottery features' writes: (bins, frames) tensors, already\n"
             "normalised) or of the audio files (named as 'audiolottery features' names them). Each utterance\n"
-            "runs alone in eval mode. The checkpoint may be ours or a PyTorch DeepSpeech2 state_dict saved as\n"
-            "safetensors with the deepspeech.pytorch names and no metadata: the architecture is then inferred\n"
-            "from the tensor names and shapes. __metadata__ holds the labels (class order).\n\n"
+            "runs alone in eval mode. The checkpoint may be ours or a PyTorch state_dict of a model family\n"
+            "(DeepSpeech2, Conformer; docs/FORMATS.md) saved as safetensors with no metadata: the family and\n"
+            "architecture are then inferred from the tensor names and shapes. __metadata__ holds the labels (class order), or for BPE\n"
+            "units \"units\" (bpe:N) and \"units_model\" (the SentencePiece model, base64; class k > 0 is\n"
+            "piece k - 1).\n\n"
             "options:\n"
             "  --checkpoint FILE   model (required)\n"
             "  --features FILE     input features instead of audio files\n"
@@ -63,7 +65,15 @@ static al_status run(al_model *m, al_cli_input *in, int n, const char *out_path)
     al_alphabet a = al_alphabet_default();
     char labels[AL_ALPHABET_MAX + 1];
     snprintf(labels, sizeof labels, "%.*s", a.n, a.labels);
-    if (st == AL_OK) st = al_st_writer_meta(w, "labels", labels);
+    const al_units *units = al_model_output_units(m);
+    if (st == AL_OK && !al_units_is_bpe(units)) st = al_st_writer_meta(w, "labels", labels);
+    if (st == AL_OK && al_units_is_bpe(units)) { /* class k > 0 is SentencePiece piece k - 1 */
+        char *model = NULL;
+        st = al_st_writer_meta(w, "units", al_units_name(units));
+        if (st == AL_OK) st = al_units_model_base64(units, &model);
+        if (st == AL_OK) st = al_st_writer_meta(w, "units_model", model);
+        free(model);
+    }
     if (st == AL_OK) st = al_st_writer_meta(w, "format", "audiolottery-logprobs");
     if (st == AL_OK) st = al_st_writer_save(w, out_path);
     al_st_writer_free(w);

@@ -15,7 +15,7 @@ static const command commands[] = {
     {"synth", al_cmd_synth, "make a synthetic speech corpus (LibriSpeech layout) with espeak-ng, flite, festival"},
     {"corpus", al_cmd_corpus, "read a corpus (any supported layout) and print its summary and skipped entries"},
     {"features", al_cmd_features, "compute spectrogram or log-mel features of audio files into safetensors"},
-    {"train", al_cmd_train, "train a model (DeepSpeech2 CNN-LSTM, ...) with CTC (resumable run directory)"},
+    {"train", al_cmd_train, "train a model (DeepSpeech2, Conformer-CTC) with CTC (resumable run directory)"},
     {"lottery", al_cmd_lottery, "find winning tickets: iterative magnitude pruning with rewinding, and baselines"},
     {"report", al_cmd_report, "tables, winning tickets, CSV and SVG plot of a lottery run directory"},
     {"tune-lm", al_cmd_tune_lm, "grid search of the LM weight and word bonus on a dev corpus"},
