@@ -32,7 +32,7 @@ static void usage(FILE *out) {
             "utterance, as the real-time factor RTF = processing seconds / audio seconds, median of the repeats\n"
             "after a warm-up, for: our dense path; our sparse path (al_model_sparsify: the family's prunable\n"
             "weights as dense, CSR or 8x1 block-sparse, chosen per weight from its mask and the product's width; the\n"
-            "choices are printed); PyTorch dense on the same weights (DeepSpeech2) when %s has torch (as many threads,\n"
+            "choices are printed); PyTorch dense on the same weights when %s has torch (as many threads,\n"
             "LD_LIBRARY_PATH=%s). Masks come from the checkpoint's <name>_mask tensors, or are\n"
             "the nonzero weights when it has none.\n\n"
             "options:\n"
