@@ -7,7 +7,7 @@
 
 struct al_model {
     const al_model_family *f;
-    al_units *units;      /* output units; NULL until asked for: characters */
+    al_units *units;      /* output units: characters unless set */
     void *cfg;            /* the family's config struct (config_size bytes) */
     void *weights;        /* the family's weights */
     al_param_table *table; /* owned by the weights */
@@ -35,8 +35,10 @@ al_status al_model_new(const al_model_family *f, const void *cfg, al_model **out
     }
     m->f = f;
     memcpy(m->cfg, cfg, f->config_size);
-    st = f->weights_new(m->cfg, &m->weights, &m->table);
+    st = al_units_chars(&m->units);
+    if (st == AL_OK) st = f->weights_new(m->cfg, &m->weights, &m->table);
     if (st != AL_OK) {
+        al_units_free(m->units);
         free(m->cfg);
         free(m);
         return st;
@@ -94,10 +96,7 @@ al_status al_model_new_preset_classes(const char *preset, int classes, al_model 
     return al_model_new(f, cfg, out);
 }
 
-const al_units *al_model_output_units(const al_model *m) {
-    if (!m->units) al_units_chars(&((al_model *)m)->units); /* characters unless set */
-    return m->units;
-}
+const al_units *al_model_output_units(const al_model *m) { return m->units; }
 
 al_status al_model_set_output_units(al_model *m, al_units *u) {
     if (al_units_classes(u) != al_model_classes(m)) {
