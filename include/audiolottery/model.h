@@ -1,5 +1,5 @@
-/* audiolottery model interface: one API for every model family (DeepSpeech2 today; Conformer-CTC and
- * the RNN-Transducer next; a test family in tests/).
+/* audiolottery model interface: one API for every model family (DeepSpeech2 and Conformer-CTC; the
+ * RNN-Transducer next; a test family in tests/).
  *
  * Usage:
  *   al_model *m;
@@ -14,21 +14,23 @@
  *   al_model_state_free(s);
  *   al_model_free(m);
  *
- * A model (al_model) is the family, its config and its parameter table (weights, gradients, the
- * BatchNorm buffers) plus its eval-mode sparse matrices (al_model_sparsify). A state
+ * A model (al_model) is the family, its config, its parameter table (weights, gradients, the
+ * BatchNorm buffers), its output units (characters or BPE pieces) and its eval-mode sparse matrices
+ * (al_model_sparsify). A state
  * (al_model_state) holds what one forward/backward needs: activations, layer caches, workspaces
  * sized for max_batch x max_frames, and its own training-mode sparse matrices. Eval-mode forwards
  * (train 0) read the model only, so one model serves several states on several threads; a
  * training-mode forward updates BatchNorm running statistics and its backward adds into the
  * table's gradient block, so training uses one state at a time.
  *
- * Outputs by head kind: AL_HEAD_CTC forwards write per-frame log-probabilities (T_out, N, classes),
- * time-major, scored by CTC and decoded by the CTC decoders (greedy, prefix beam search with LM).
+ * Outputs by head kind: AL_HEAD_CTC forwards write per-frame scores (T_out, N, classes), time-major,
+ * unnormalised (the CTC loss and the decoders apply the log-softmax), decoded by the CTC decoders
+ * (greedy; prefix beam search with an LM for character units).
  * AL_HEAD_TRANSDUCER is declared for the RNN-Transducer: its hooks are in al_transducer_ops below
  * and no family provides them yet (training and decoding refuse such a model).
  *
  * Families are found by preset name ("ds2-small") and by a checkpoint's metadata "arch" ("ds2").
- * The built-in families are registered on first use; al_model_register adds one (tests).
+ * The built-in families are listed in src/model/registry.c; al_model_register adds one (tests).
  *
  * Ownership: the model owns its table and sparse matrices; a state refers to its model, which must
  * outlive it. Not thread-safe: registration, sparsify/densify and weight changes need exclusive use.
