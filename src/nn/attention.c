@@ -148,7 +148,12 @@ al_status al_mhsa_forward(al_mhsa *a, float *y, const float *x, const int *lengt
     a->drop_scale = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
     memcpy(a->lengths, lengths, N * sizeof(int));
 
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, NT, 3 * d, d, 1.0f, x, d, w_in, d, 0.0f, a->qkv, 3 * d);
+    if (a->sp_in) {
+        al_status st = al_sparse_mm_xt(a->sp_in, x, NT, 0.0f, a->qkv);
+        if (st != AL_OK) return st;
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, NT, 3 * d, d, 1.0f, x, d, w_in, d, 0.0f, a->qkv, 3 * d);
+    }
     add_bias(a->qkv, b_in, NT, 3 * d);
 
     const size_t TT = (size_t)a->t_max * a->t_max;
@@ -156,9 +161,28 @@ al_status al_mhsa_forward(al_mhsa *a, float *y, const float *x, const int *lengt
     for (int it = 0; it < items; it++)
         forward_item(a, it / a->heads, it % a->heads, a->scratch + (size_t)al_thread_num() * TT, seed);
 
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, NT, d, d, 1.0f, a->ctx, d, w_out, d, 0.0f, y, d);
+    if (a->sp_out) {
+        al_status st = al_sparse_mm_xt(a->sp_out, a->ctx, NT, 0.0f, y);
+        if (st != AL_OK) return st;
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, NT, d, d, 1.0f, a->ctx, d, w_out, d, 0.0f, y, d);
+    }
     add_bias(y, b_out, NT, d);
     return AL_OK;
+}
+
+void al_mhsa_use_sparse(al_mhsa *a, const al_sparse *w_in, const al_sparse *w_out, const al_sparse_ws *ws,
+                        float *dval) {
+    a->sp_in = w_in;
+    a->sp_out = w_out;
+    a->ws = ws;
+    a->dval = dval;
+}
+
+/* dW (rows, cols) += the gradient of Y = X W^T at m's stored positions: dY (n, rows), X (n, cols). */
+static al_status sparse_grad(const al_mhsa *a, const al_sparse *m, const float *dy, const float *x, int n, float *dw) {
+    al_status st = al_sparse_grad_w_xt(m, dy, x, n, 0.0f, a->dval, a->ws);
+    return st == AL_OK ? al_sparse_scatter_grad(m, a->dval, dw) : st;
 }
 
 /* dq, dk, dv of item (n, hd) into dqkv from dctx; scr: (T, T) scratch. */
@@ -207,19 +231,27 @@ al_status al_mhsa_backward(al_mhsa *a, float *dx, float *dw_in, float *db_in, fl
                            const float *dy, const float *x, const float *w_in, const float *w_out) {
     if (a->T < 1) return al_error(AL_ERR_INVALID, "attention: backward without a forward");
     const int d = a->d, NT = a->N * a->T, items = a->N * a->heads;
-    if (dw_out) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, NT, 1.0f, dy, d, a->ctx, d, 1.0f, dw_out, d);
+    al_status st = AL_OK;
+    if (dw_out && a->sp_out) st = sparse_grad(a, a->sp_out, dy, a->ctx, NT, dw_out);
+    else if (dw_out)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, NT, 1.0f, dy, d, a->ctx, d, 1.0f, dw_out, d);
     if (db_out) add_column_sums(db_out, dy, NT, d, a->colsum);
-    if (!dx && !dw_in && !db_in) return AL_OK;
+    if (st != AL_OK || (!dx && !dw_in && !db_in)) return st;
 
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, NT, d, d, 1.0f, dy, d, w_out, d, 0.0f, a->dctx, d);
+    if (a->sp_out) st = al_sparse_mm_xt_t(a->sp_out, dy, NT, 0.0f, a->dctx, a->ws);
+    else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, NT, d, d, 1.0f, dy, d, w_out, d, 0.0f, a->dctx, d);
+    if (st != AL_OK) return st;
     const size_t TT = (size_t)a->t_max * a->t_max;
 #pragma omp parallel for schedule(static) num_threads(item_threads(a, items))
     for (int it = 0; it < items; it++)
         backward_item(a, it / a->heads, it % a->heads, a->scratch + (size_t)al_thread_num() * TT);
 
-    if (dx) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, NT, d, 3 * d, 1.0f, a->dqkv, 3 * d, w_in, d, 1.0f, dx, d);
-    if (dw_in)
+    if (dx && a->sp_in) st = al_sparse_mm_xt_t(a->sp_in, a->dqkv, NT, 1.0f, dx, a->ws);
+    else if (dx)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, NT, d, 3 * d, 1.0f, a->dqkv, 3 * d, w_in, d, 1.0f, dx, d);
+    if (st == AL_OK && dw_in && a->sp_in) st = sparse_grad(a, a->sp_in, a->dqkv, x, NT, dw_in);
+    else if (st == AL_OK && dw_in)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 3 * d, d, NT, 1.0f, a->dqkv, 3 * d, x, d, 1.0f, dw_in, d);
     if (db_in) add_column_sums(db_in, a->dqkv, NT, 3 * d, a->colsum);
-    return AL_OK;
+    return st;
 }

@@ -48,6 +48,7 @@
 #include <stdint.h>
 
 #include "audiolottery/core.h"
+#include "audiolottery/sparse_train.h"
 
 /* What backward needs from the last forward, sized for n_max x t_max. Buffers hold the last
  * forward's (N, T) compactly (strides from N and T, not from the capacity). Read-only for callers. */
@@ -65,7 +66,18 @@ typedef struct {
     double *colsum;       /* (3d) backward scratch for bias gradients */
     float *scratch;       /* (n_scratch, t_max, t_max) per-thread: probabilities after dropout, dL/dP */
     int n_scratch;        /* threads the per-item loops may use */
+    /* optional sparse copies of the projections (al_mhsa_use_sparse); NULL: dense */
+    const al_sparse *sp_in, *sp_out;
+    const al_sparse_ws *ws; /* their backward kernels' workspace */
+    float *dval;            /* their weight gradients at the stored positions, one matrix at a time */
 } al_mhsa;
+
+/* The in and out projections of the next forwards and backwards on sparse copies of w_in, w_out
+ * (either may be NULL: dense; masked weights exactly 0 in the dense ones too). Backward then needs ws
+ * (al_sparse_ws_bytes of both) and dval (n_blocks * k floats of the larger), and leaves a sparse
+ * weight's gradient untouched where it stores nothing. Same results as dense up to float rounding. */
+void al_mhsa_use_sparse(al_mhsa *a, const al_sparse *w_in, const al_sparse *w_out, const al_sparse_ws *ws,
+                        float *dval);
 
 /* d, heads, n_max, t_max >= 1 and d % heads == 0. On failure the struct holds nothing. */
 al_status al_mhsa_init(al_mhsa *a, int d, int heads, int n_max, int t_max);

@@ -1,8 +1,8 @@
-/* Conformer-CTC sparse inference and training: the prunable weights of the feed-forward modules, the
- * pointwise convolutions, subsampling.out and the head declared as products X W^T over the batch's
- * frames; src/model/sparse_weights.c picks each one's format and builds the matrices (eval-mode ones
- * in the weights, training ones in a state). The attention's in and out projections (a fifth of a
- * layer's multiply-adds) still run dense inside al_mhsa. */
+/* Conformer-CTC sparse inference and training: every prunable weight (feed-forward, attention in and
+ * out projections, pointwise convolutions, subsampling.out, head) declared as a product X W^T over the
+ * batch's frames; src/model/sparse_weights.c picks each one's format and builds the matrices (eval-mode
+ * ones in the weights, training ones in a state). The attention takes its projections' matrices
+ * through al_mhsa_use_sparse. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,26 +16,22 @@ void al_conformer_densify(al_conformer_weights *w) {
     w->sparse = NULL;
 }
 
-/* The products of the prunable weights outside the attention, `frames` rows wide, with crossovers
+/* The products of the prunable weights, `frames` rows wide, with crossovers
  * `cross` (NULL: the eval-mode ones), into *out. */
 static al_status build(const al_conformer_weights *w, const uint8_t *mask, al_weight_format format, int frames,
                        const double *cross, al_sparse_report *r, al_sparse_weights **out) {
     const al_param_table *t = &w->t;
     al_weight_product *p = calloc(t->n, sizeof *p);
     if (!p) return al_error(AL_ERR_NOMEM, "conformer sparsify: out of memory");
-    uint8_t *attention = calloc(t->n, 1); /* the attention projections run dense (inside al_mhsa) */
-    for (int i = 0; attention && i < w->cfg.layers; i++) attention[w->layer[i].in_w] = attention[w->layer[i].out_w] = 1;
     int n = 0;
-    for (int i = 0; attention && i < t->n; i++) {
+    for (int i = 0; i < t->n; i++) {
         const al_param *e = &t->params[i];
-        if (!(e->flags & AL_PARAM_PRUNABLE) || attention[i]) continue;
+        if (!(e->flags & AL_PARAM_PRUNABLE)) continue;
         p[n++] = (al_weight_product){.param = i, .rows = (int)e->shape[0], .cols = (int)(e->numel / e->shape[0]),
                                      .n = frames, .crossover = cross};
     }
-    al_status st = attention ? al_sparse_weights_new(t, mask, p, n, format, r, out)
-                             : al_error(AL_ERR_NOMEM, "out of memory");
+    al_status st = al_sparse_weights_new(t, mask, p, n, format, r, out);
     free(p);
-    free(attention);
     return st;
 }
 

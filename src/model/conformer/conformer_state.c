@@ -235,6 +235,8 @@ static al_status layer_forward(al_conformer_state *s, int i) {
     if (st != AL_OK) return st;
     residual(c->x1, c->x0, tmp, 0.5f, n);
     st = al_layernorm_forward(&c->att_ln, c->att_in, c->x1, P(s, p->att_ln_w), P(s, p->att_ln_b), rows);
+    al_mhsa_use_sparse(&c->att, al_sparse_weights_find(set_of(s), p->in_w), al_sparse_weights_find(set_of(s), p->out_w),
+                       &s->ws, s->dval);
     if (st == AL_OK)
         st = al_mhsa_forward(&c->att, tmp, c->att_in, s->len, P(s, p->in_w), P(s, p->in_b), P(s, p->out_w),
                              P(s, p->out_b), s->N, s->T2, dropping(s) ? cfg->dropout : 0.0f,
