@@ -65,7 +65,7 @@ int al_input_frames(const al_input_spec *in, double seconds);
 /* ---- sparse weights ------------------------------------------------------------------------
  * al_weight_format (audiolottery/sparse.h) names how a prunable weight's products run; a family's
  * sparsify / sparse_train report their per-weight choices here. */
-#define AL_SPARSE_REPORT_MAX 256 /* weights a report holds */
+#define AL_SPARSE_REPORT_MAX 520 /* weights a report holds: a 64-layer Conformer declares 514 */
 
 typedef struct {
     int param;            /* index in the parameter table */
@@ -132,9 +132,10 @@ int al_model_classes(const al_model *m);                 /* output labels, blank
 int al_model_output_length(const al_model *m, int frames); /* output frames of `frames` input frames */
 double al_model_seconds_per_frame(const al_model *m);    /* audio seconds per output frame */
 al_head_kind al_model_head(const al_model *m);
-/* The shortest audio (seconds) that gives at least one output frame: 0 for DeepSpeech2, 0.06 for a
- * Conformer (7 input frames through its subsampling). Training skips shorter utterances. */
-double al_model_min_seconds(const al_model *m);
+/* The shortest audio (seconds) that gives at least `outputs` output frames: for one, 0 for DeepSpeech2
+ * and 0.06 for a Conformer (7 input frames through its subsampling). Training asks for two (a
+ * Conformer's BatchNorm needs two frames of a one-utterance batch) and skips shorter utterances. */
+double al_model_min_seconds(const al_model *m, int outputs);
 
 /* Eval-mode sparse matrices for every weight the family multiplies by, each in the fastest format
  * (AUTO) or the one forced, chosen for forwards of up to max_batch x max_frames. mask: one byte per

@@ -128,6 +128,10 @@ int al_cmd_transcribe(int argc, char **argv) {
     al_beam_ws *ws = NULL;
     al_status st = in && t ? al_cli_decode_end(&dec) : al_error(AL_ERR_NOMEM, "out of memory");
     if (st == AL_OK) st = al_model_load(ckpt, &m);
+    if (st == AL_OK && al_units_classes(al_model_output_units(m)) != al_model_classes(m))
+        st = al_error(AL_ERR_FORMAT, "%s: %d classes, but its %s units have %d (a model with other units keeps them "
+                      "in its metadata)", ckpt, al_model_classes(m), al_units_name(al_model_output_units(m)),
+                      al_units_classes(al_model_output_units(m)));
     al_input_spec spec = m ? al_model_input(m) : (al_input_spec){0};
     if (st == AL_OK) st = al_cli_read_audio_inputs(&spec, argv + optind, n, in);
     const int max_frames = al_cli_max_frames(in, n);

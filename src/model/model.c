@@ -1,5 +1,6 @@
 /* al_model and al_model_state: a family's weights and states behind one API (audiolottery/model.h). */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,7 @@ al_status al_model_new_preset(const char *preset, al_model **out) {
         al_model_preset_names(names, sizeof names);
         return al_error(AL_ERR_INVALID, "unknown model preset '%s' (%s)", preset, names);
     }
-    char cfg[1024];
+    _Alignas(max_align_t) char cfg[1024];
     if (f->config_size > sizeof cfg) return al_error(AL_ERR_INVALID, "model family '%s': config too large", f->name);
     al_status st = f->preset(preset, cfg);
     return st == AL_OK ? al_model_new(f, cfg, out) : st;
@@ -88,7 +89,7 @@ al_status al_model_new_preset_classes(const char *preset, int classes, al_model 
     const al_model_family *f = al_model_family_for_preset(preset);
     if (!f) return al_model_new_preset(preset, out); /* its error */
     if (!f->set_classes) return al_error(AL_ERR_UNSUPPORTED, "model family '%s' has a fixed set of classes", f->name);
-    char cfg[1024];
+    _Alignas(max_align_t) char cfg[1024];
     if (f->config_size > sizeof cfg) return al_error(AL_ERR_INVALID, "model family '%s': config too large", f->name);
     al_status st = f->preset(preset, cfg);
     if (st != AL_OK) return st;
@@ -116,10 +117,10 @@ int al_model_output_length(const al_model *m, int frames) { return m->f->output_
 double al_model_seconds_per_frame(const al_model *m) { return m->f->seconds_per_frame(m->cfg); }
 al_head_kind al_model_head(const al_model *m) { return m->f->head; }
 
-double al_model_min_seconds(const al_model *m) {
+double al_model_min_seconds(const al_model *m, int outputs) {
     const al_input_spec in = al_model_input(m);
     int frames = 1;
-    while (frames < 1000 && al_model_output_length(m, frames) < 1) frames++;
+    while (frames < 1000 && al_model_output_length(m, frames) < outputs) frames++;
     /* al_input_frames(s) = 1 + samples / hop: `frames` frames from (frames - 1) hops of audio */
     return frames == 1 ? 0.0 : (double)(frames - 1) * in.features.hop_length / in.features.sample_rate;
 }

@@ -1,5 +1,6 @@
 /* The model family registry: built-in families, plus any a program registers (tests). */
 #include <cJSON.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "model/families.h"
@@ -31,8 +32,12 @@ const al_model_family *al_model_family_for_preset(const char *preset) {
 }
 
 al_status al_model_register(const al_model_family *f) {
-    if (!f || !f->name || !f->presets || !f->weights_new || !f->state_new || !f->forward)
-        return al_error(AL_ERR_INVALID, "model family: a name, presets and the required functions are needed");
+    if (!f || !f->name || !f->presets || !f->preset || !f->config_to_json || !f->config_from_json || !f->describe ||
+        !f->input || !f->classes || !f->output_length || !f->seconds_per_frame || !f->weights_new ||
+        !f->weights_free || !f->init_weights || !f->state_new || !f->state_free || !f->forward || !f->backward ||
+        f->config_size > 1024)
+        return al_error(AL_ERR_INVALID, "model family: a name, presets, every required function and a config of at "
+                        "most 1024 bytes are needed");
     if (al_model_family_find(f->name)) return al_error(AL_ERR_INVALID, "model family '%s' exists already", f->name);
     for (const char *const *p = f->presets; *p; p++)
         if (al_model_family_for_preset(*p))
@@ -72,7 +77,7 @@ al_status al_model_new_from_json(const char *json, const char *path, al_model **
         return al_error(AL_ERR_UNSUPPORTED, "%s: metadata 'model': arch \"%s\" is not a model family here (%s)", path,
                         name, names);
     }
-    char cfg[1024]; /* any family's config struct */
+    _Alignas(max_align_t) char cfg[1024]; /* any family's config struct */
     if (f->config_size > sizeof cfg) return al_error(AL_ERR_INVALID, "model family '%s': config too large", f->name);
     memset(cfg, 0, sizeof cfg);
     st = f->config_from_json(json, path, cfg);
@@ -84,7 +89,7 @@ al_status al_model_new_inferred(const al_st_file *file, const char *path, al_mod
     char first[512] = "";
     for (int i = 0; i < n_families(); i++) {
         const al_model_family *f = family_at(i);
-        char cfg[1024];
+        _Alignas(max_align_t) char cfg[1024];
         if (!f->config_infer || f->config_size > sizeof cfg) continue;
         memset(cfg, 0, sizeof cfg);
         al_status st = f->config_infer(file, path, cfg);

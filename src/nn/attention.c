@@ -150,7 +150,10 @@ al_status al_mhsa_forward(al_mhsa *a, float *y, const float *x, const int *lengt
 
     if (a->sp_in) {
         al_status st = al_sparse_mm_xt(a->sp_in, x, NT, 0.0f, a->qkv);
-        if (st != AL_OK) return st;
+        if (st != AL_OK) {
+            a->T = 0; /* no forward for a backward to use */
+            return st;
+        }
     } else {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, NT, 3 * d, d, 1.0f, x, d, w_in, d, 0.0f, a->qkv, 3 * d);
     }
@@ -163,7 +166,10 @@ al_status al_mhsa_forward(al_mhsa *a, float *y, const float *x, const int *lengt
 
     if (a->sp_out) {
         al_status st = al_sparse_mm_xt(a->sp_out, a->ctx, NT, 0.0f, y);
-        if (st != AL_OK) return st;
+        if (st != AL_OK) {
+            a->T = 0;
+            return st;
+        }
     } else {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, NT, d, d, 1.0f, a->ctx, d, w_out, d, 0.0f, y, d);
     }

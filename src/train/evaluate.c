@@ -49,6 +49,10 @@ al_status al_corpus_logits(al_model_state *s, const al_corpus *corpus, const al_
                         al_model_arch(m));
     const int C = al_model_classes(m);
     const al_input_spec in = al_model_input(m);
+    const al_units *units = al_model_output_units(m);
+    if (al_units_classes(units) != C) /* found before the forward passes, not after */
+        return al_error(AL_ERR_FORMAT, "evaluate: the model has %d classes, its %s units %d (a model with other units "
+                        "keeps them in its checkpoint's metadata)", C, al_units_name(units), al_units_classes(units));
     size_t *order = malloc(sizeof(size_t) * corpus->n);
     al_utt_logits *res = calloc(corpus->n, sizeof *res);
     al_batch b;
@@ -67,10 +71,12 @@ al_status al_corpus_logits(al_model_state *s, const al_corpus *corpus, const al_
     if (!logits || !out_len) st = al_error(AL_ERR_NOMEM, "evaluate: out of memory");
     al_batch_source src = {.corpus = corpus, .alphabet = a};
     /* utterances too short for one output frame (a Conformer's subsampling needs 7 input frames) come
-     * first in duration order: no logits, an empty hypothesis */
+     * first in duration order: no logits, an empty hypothesis. A manifest's duration may exceed the
+     * audio by up to 0.05 s (the corpus check's tolerance): for a model with a minimum, judged by that. */
+    const double margin = al_model_min_seconds(m, 1) > 0 ? 0.05 : 0.0;
     size_t first = 0;
     while (first < corpus->n &&
-           al_model_output_length(m, al_input_frames(&in, corpus->utts[order[first]].duration)) < 1)
+           al_model_output_length(m, al_input_frames(&in, corpus->utts[order[first]].duration - margin)) < 1)
         first++;
     for (size_t start = first; start < corpus->n && st == AL_OK; start += batch_size) {
         int n = corpus->n - start < (size_t)batch_size ? (int)(corpus->n - start) : batch_size;

@@ -139,7 +139,9 @@ static al_status trainer_setup(trainer *tr, const al_train_opts *o) {
     if (al_model_head(tr->model) != AL_HEAD_CTC)
         return al_error(AL_ERR_UNSUPPORTED, "train: model family '%s' is not a CTC model (its training loop comes "
                         "with the RNN-Transducer)", al_model_arch(tr->model));
-    st = load_corpus(o->train_path, o, al_model_min_seconds(tr->model), "train", &tr->train);
+    /* a manifest's duration may exceed the audio by the corpus check's 0.05 s tolerance */
+    const double model_min = al_model_min_seconds(tr->model, 2);
+    st = load_corpus(o->train_path, o, model_min > 0 ? model_min + 0.05 : 0.0, "train", &tr->train);
     if (st == AL_OK && o->dev_path) st = load_corpus(o->dev_path, o, 0, "dev", &tr->dev);
     if (st == AL_OK) st = al_train_units(o, tr->train, &tr->model); /* BPE: the model gets their classes */
     if (st != AL_OK) return st;

@@ -1,6 +1,7 @@
 /* Output units: characters or SentencePiece BPE pieces (see audiolottery/units.h). */
 #include "audiolottery/units.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,10 @@ static al_status decode_with_frames(const al_units *u, const int *ids, const int
         free(prefix);
     }
     for (; done < len; done++) (*frames)[done] = n ? at[n - 1] : 0;
+    if (st != AL_OK) {
+        free(*text), free(*frames);
+        *text = NULL, *frames = NULL;
+    }
     return st;
 }
 
@@ -200,7 +205,13 @@ al_status al_units_greedy(const al_units *u, const float *scores, int T, size_t 
     for (int t = 0; t < T; t++) {
         const float *row = scores + (size_t)t * stride;
         int best = 0;
-        for (int c = 1; c < C; c++) best = row[c] > row[best] ? c : best;
+        for (int c = 0; c < C; c++) {
+            if (!isfinite(row[c])) { /* a diverged model must not decode to plausible text */
+                free(ids), free(at);
+                return al_error(AL_ERR_INVALID, "greedy: frame %d has a non-finite score", t);
+            }
+            best = row[c] > row[best] ? c : best;
+        }
         if (best != prev && best != 0) ids[n] = best, at[n++] = t;
         prev = best;
     }

@@ -76,13 +76,16 @@ static al_status scratch(al_conformer_state *s) {
 al_status al_conformer_sparse_train(al_conformer_state *s, const uint8_t *mask, al_weight_format format,
                                     al_sparse_report *r) {
     if (!mask) return al_error(AL_ERR_INVALID, "conformer sparse train: a mask is required");
-    al_conformer_sparse_train_off(s);
-    al_status st = build(s->w, mask, format, s->max_rows, AL_TRAIN_CROSSOVER_XT, r, &s->strain);
-    if (st == AL_OK && s->strain) st = scratch(s);
+    al_conformer_state next = *s; /* built apart, so that a failure leaves the state as it was */
+    next.strain = NULL, next.ws = (al_sparse_ws){0}, next.dval = NULL;
+    al_status st = build(s->w, mask, format, s->max_rows, AL_TRAIN_CROSSOVER_XT, r, &next.strain);
+    if (st == AL_OK && next.strain) st = scratch(&next);
     if (st != AL_OK) {
-        al_conformer_sparse_train_off(s);
+        al_conformer_sparse_train_off(&next);
         return al_error_prefix(st, "conformer sparse train: ");
     }
+    al_conformer_sparse_train_off(s);
+    s->strain = next.strain, s->ws = next.ws, s->dval = next.dval;
     return AL_OK;
 }
 
