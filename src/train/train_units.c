@@ -19,7 +19,16 @@ static al_status bpe_units(const char *dir, const al_corpus *train, int pieces, 
         st = al_read_file(path, &data, &bytes);
         if (st == AL_OK) st = al_units_from_model(data, bytes, out);
         free(data);
-        return st == AL_OK ? AL_OK : al_error_prefix(st, "%s: ", path);
+        if (st != AL_OK) return al_error_prefix(st, "%s: ", path);
+        /* A resumed run or a lottery level must not silently switch vocabulary size. */
+        if (al_units_classes(*out) != pieces + 1) {
+            int found = al_units_classes(*out) - 1;
+            al_units_free(*out);
+            *out = NULL;
+            return al_error(AL_ERR_INVALID, "%s: holds %d BPE pieces but --units asks for bpe:%d", path, found,
+                            pieces);
+        }
+        return AL_OK;
     }
     const char **texts = malloc(sizeof(char *) * (train->n ? train->n : 1));
     if (!texts) return al_error(AL_ERR_NOMEM, "out of memory");

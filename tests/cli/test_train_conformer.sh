@@ -70,6 +70,9 @@ cli info "$AL_TMP/bpe/last.safetensors" | grep -q '65 classes' || fail "a bpe:64
 cli "${bpe[@]}" --out "$AL_TMP/bpe2" --stop-after-steps 3 2> /dev/null || fail "bpe stopped run"
 cli "${bpe[@]}" --out "$AL_TMP/bpe2" 2> /dev/null || fail "bpe resumed run"
 cmp "$AL_TMP/bpe/last.safetensors" "$AL_TMP/bpe2/last.safetensors" || fail "the resumed bpe run differs"
+mkdir -p "$AL_TMP/bpe3" && cp "$AL_TMP/bpe/units.model" "$AL_TMP/bpe3/"
+if cli "${bpe[@]/bpe:64/bpe:32}" --out "$AL_TMP/bpe3" 2> "$AL_TMP/b3.err"; then fail "a bpe:64 units.model was reused for bpe:32"; fi
+grep -q 'units.model: holds 64 BPE pieces but --units asks for bpe:32' "$AL_TMP/b3.err" || fail "units mismatch: $(cat "$AL_TMP/b3.err")"
 cli eval --checkpoint "$AL_TMP/bpe/last.safetensors" --corpus "$AL_TINY_CORPUS/dev" | grep -q '%WER' ||
   fail "greedy eval of a bpe model"
 if cli eval --checkpoint "$AL_TMP/bpe/last.safetensors" --corpus "$AL_TINY_CORPUS/dev" --beam 4 2> "$AL_TMP/b.err"; then
