@@ -4,26 +4,7 @@
 #ifndef AL_AUDIO_FASTMATH_H
 #define AL_AUDIO_FASTMATH_H
 
-#include <stdint.h>
-#include <string.h>
-
-static inline uint32_t al_f2u_(float x) {
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-static inline float al_u2f_(uint32_t u) {
-    float x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-
-/* mask ? a : b with mask all ones or all zeros. Selects are done on the bits: a float select
- * would let the compiler speculate arithmetic that may trap, which stops vectorisation. */
-static inline float al_select_(uint32_t mask, float a, float b) {
-    return al_u2f_((al_f2u_(a) & mask) | (al_f2u_(b) & ~mask));
-}
+#include "core/float_bits.h"
 
 /* Natural log for finite x > 0 (normal). Cephes logf: x = m·2^e with m in [sqrt(1/2), sqrt(2)),
  * log(m) from a degree-9 polynomial, log(2)·e split into two parts for precision. */

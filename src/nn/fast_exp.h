@@ -2,35 +2,16 @@
  * call per element, a tenth of a Conformer's inference time in SiLU alone). The algorithm of
  * lstm_cell.c's vexp, on scalars: relative error below 3e-7 on [-87, 88]; beyond, +inf above and 0
  * below, as expf's overflow and underflow (so sigmoids saturate to exactly 0 and 1); the denormal
- * range of expf's results is not reproduced. Selects are done on the bits, as in
- * src/audio/fastmath.h: a float select would be a branch that stops vectorisation. Internal to src/nn. */
+ * range of expf's results is not reproduced. Selects are done on the bits
+ * (core/float_bits.h). Internal to src/nn. */
 #ifndef AL_NN_FAST_EXP_H
 #define AL_NN_FAST_EXP_H
 
-#include <stdint.h>
-#include <string.h>
-
-static inline uint32_t al_nn_f2u_(float x) {
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-static inline float al_nn_u2f_(uint32_t u) {
-    float x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-
-/* cond ? a : b without a branch */
-static inline float al_nn_select_(int cond, float a, float b) {
-    const uint32_t m = 0u - (uint32_t)cond;
-    return al_nn_u2f_((al_nn_f2u_(a) & m) | (al_nn_f2u_(b) & ~m));
-}
+#include "core/float_bits.h"
 
 static inline float al_expf_fast(float in) {
     const float round_magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer in the low bits */
-    float x = al_nn_select_(in < -87.0f, -87.0f, al_nn_select_(in > 88.0f, 88.0f, in));
+    float x = al_select_if_(in < -87.0f, -87.0f, al_select_if_(in > 88.0f, 88.0f, in));
     float t = x * 1.44269504f + round_magic;
     float n = t - round_magic;
     float r = x - n * 0.693359375f + n * 2.12194440e-4f; /* ln2 in two parts: n * the first is exact */
@@ -42,8 +23,8 @@ static inline float al_expf_fast(float in) {
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    const float y = p * al_nn_u2f_((al_nn_f2u_(t) - 0x4B400000u + 127u) << 23); /* t's bits: 1.5 * 2^23 + n */
-    return al_nn_select_(in > 88.72f, al_nn_u2f_(0x7f800000u), al_nn_select_(in < -87.34f, 0.0f, y));
+    const float y = p * al_u2f_((al_f2u_(t) - 0x4B400000u + 127u) << 23); /* t's bits: 1.5 * 2^23 + n */
+    return al_select_if_(in > 88.72f, al_u2f_(0x7f800000u), al_select_if_(in < -87.34f, 0.0f, y));
 }
 
 #endif
